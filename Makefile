@@ -1,0 +1,40 @@
+# 信用淮安区 service backend. Two commands: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi:app
+
+.PHONY: run test install migrate seed lint bench-load clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+instance:
+	mkdir -p instance
+
+migrate: install instance
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask demo seed
+
+## Serve the embedded default (SQLite file, in-process cache and jobs) on 127.0.0.1:5000.
+run: seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## The whole suite, on SQLite and, where they answer, on PostgreSQL + Redis.
+test: install
+	@$(BIN)/python scripts/run_tests.py
+
+lint: install
+	$(BIN)/ruff check backend miniapp_api bots tests bench scripts
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,65 @@
+"""信用淮安区 service backend: the app factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from backend.config import Config
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Build the app. ``config`` may be a :class:`Config`, a dict of overrides, or None (environment)."""
+    cfg = config if isinstance(config, Config) else Config.from_env()
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(cfg.as_flask())
+    if isinstance(config, dict):
+        app.config.update(config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    _configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from backend import cache
+    from backend.common import crypto
+    from backend.extensions import Database, limiter
+    from backend.web import register_commit_point
+
+    crypto.configure(app.config["PII_KEYS"], app.config["PII_ACTIVE_KEY"], app.config["PII_INDEX_KEY"])
+    Database().init_app(app)
+    cache.init_store(app)
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    register_commit_point(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from backend.health import blp as health_blp
+    from backend.routes import register_api_blueprints
+
+    app.register_blueprint(health_blp)
+    register_api_blueprints(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from backend.errors import register_error_handlers as _register
+
+    _register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from backend.cli import register
+
+    register(app)

@@ -1,0 +1,120 @@
+"""A small cache and key-value store: Redis when ``REDIS_URL`` is set, in-process otherwise.
+
+Used for the card cache, idempotency replays, dialogue state and the WeChat access token, so the
+same code runs on one laptop and on several nodes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol
+
+from flask import Flask, current_app
+
+
+class KeyValue(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> None: ...
+    def add(self, key: str, value: bytes | str, ttl: int | None = None) -> bool: ...
+    def delete(self, *keys: str) -> None: ...
+    def incr(self, key: str, ttl: int | None = None) -> int: ...
+    def ping(self) -> bool: ...
+
+
+def _b(v: bytes | str) -> bytes:
+    return v if isinstance(v, bytes) else v.encode()
+
+
+class MemoryStore:
+    """Process-local store for the embedded default (one process, no Redis)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[bytes, float | None]] = {}
+        self._lock = threading.Lock()
+
+    def _alive(self, key: str) -> tuple[bytes, float | None] | None:
+        item = self._data.get(key)
+        if item and item[1] is not None and item[1] <= time.monotonic():
+            del self._data[key]
+            return None
+        return item
+
+    def get(self, key):
+        with self._lock:
+            item = self._alive(key)
+            return item[0] if item else None
+
+    def set(self, key, value, ttl=None):
+        with self._lock:
+            self._data[key] = (_b(value), time.monotonic() + ttl if ttl else None)
+
+    def add(self, key, value, ttl=None):
+        with self._lock:
+            if self._alive(key):
+                return False
+            self._data[key] = (_b(value), time.monotonic() + ttl if ttl else None)
+            return True
+
+    def delete(self, *keys):
+        with self._lock:
+            for k in keys:
+                self._data.pop(k, None)
+
+    def incr(self, key, ttl=None):
+        with self._lock:
+            item = self._alive(key)
+            n = int(item[0]) + 1 if item else 1
+            expires = item[1] if item else (time.monotonic() + ttl if ttl else None)
+            self._data[key] = (str(n).encode(), expires)
+            return n
+
+    def ping(self):
+        return True
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str = "credit:") -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.prefix = prefix
+
+    def _k(self, key: str) -> str:
+        return self.prefix + key
+
+    def get(self, key):
+        return self.client.get(self._k(key))
+
+    def set(self, key, value, ttl=None):
+        self.client.set(self._k(key), _b(value), ex=ttl)
+
+    def add(self, key, value, ttl=None):
+        return bool(self.client.set(self._k(key), _b(value), ex=ttl, nx=True))
+
+    def delete(self, *keys):
+        if keys:
+            self.client.delete(*[self._k(k) for k in keys])
+
+    def incr(self, key, ttl=None):
+        pipe = self.client.pipeline()
+        pipe.incr(self._k(key))
+        if ttl:
+            pipe.expire(self._k(key), ttl, nx=True)
+        return int(pipe.execute()[0])
+
+    def ping(self):
+        return bool(self.client.ping())
+
+
+def init_store(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    app.extensions["kv"] = RedisStore(url) if url else MemoryStore()
+
+
+def get_store(app: Flask | None = None) -> KeyValue:
+    return (app or current_app).extensions["kv"]

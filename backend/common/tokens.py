@@ -1,0 +1,22 @@
+"""Signed, short-lived bearer tokens (itsdangerous); no Flask import, the secret is passed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from backend.errors import Unauthorized
+
+
+def sign(secret: str, purpose: str, payload: dict[str, Any]) -> str:
+    return URLSafeTimedSerializer(secret, salt=purpose).dumps(payload)
+
+
+def verify(secret: str, purpose: str, token: str, max_age: int) -> dict[str, Any]:
+    try:
+        return URLSafeTimedSerializer(secret, salt=purpose).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise Unauthorized("token_expired", "登录已过期，请重新登录。") from None
+    except BadSignature:
+        raise Unauthorized("token_invalid", "登录信息无效，请重新登录。") from None

@@ -1,0 +1,28 @@
+"""Every HTTP blueprint, registered on one flask-smorest ``Api`` per app (one OpenAPI spec).
+
+To add an API: write a ``flask_smorest.Blueprint`` in its package and list it here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def register_api_blueprints(app: Flask) -> Api:
+    api = Api(app, spec_kwargs={"info": {"description": "信用淮安区 — 小程序、公众号、工作台与公共查询接口"}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    app.extensions["smorest_api"] = api
+    for blp in _blueprints():
+        api.register_blueprint(blp)
+    return api
+
+
+def _blueprints():
+    from miniapp_api import blueprints as miniapp_blueprints
+    from backend.public_api import blueprints as public_blueprints
+    from backend.staff.api import blueprints as staff_blueprints
+
+    yield from miniapp_blueprints()
+    yield from staff_blueprints()
+    yield from public_blueprints()

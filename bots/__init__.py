@@ -1,0 +1,1 @@
+"""The official-account chatbot (``/wechat/mp``): webhook, handlers, dialogue state. Built by its own issue."""

@@ -1,0 +1,75 @@
+"""Run the suite once per available backend and say which backends it covered.
+
+SQLite always runs. PostgreSQL (``TEST_PG_URL``, default 127.0.0.1:5432/test) and Redis
+(``TEST_REDIS_URL``, default 127.0.0.1:6379/15) run when they answer; the two runs go in
+parallel. Extra arguments are passed to pytest (``make test ARGS=...`` is not needed:
+``.venv/bin/python scripts/run_tests.py -k card``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _pg_ready() -> bool:
+    if not _answers("127.0.0.1", 5432):
+        return False
+    try:
+        import psycopg
+
+        psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3).close()
+        return True
+    except Exception as exc:
+        print(f"PostgreSQL answers but {PG_URL} is not usable: {exc}", file=sys.stderr)
+        return False
+
+
+def main(argv: list[str]) -> int:
+    runs: list[tuple[str, dict[str, str]]] = [("sqlite + in-process store", {"TEST_DATABASE_URL": "", "TEST_REDIS_URL": ""})]
+    if _pg_ready() and _answers("127.0.0.1", 6379):
+        runs.append(("postgresql + redis", {"TEST_DATABASE_URL": PG_URL, "TEST_REDIS_URL": REDIS_URL}))
+    else:
+        print("PostgreSQL or Redis not reachable on 127.0.0.1: running on SQLite only.")
+    procs = []
+    for name, extra in runs:
+        env = dict(os.environ, **extra, PYTHONHASHSEED="0")
+        out = tempfile.TemporaryFile(mode="w+")
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *argv]
+        procs.append((name, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT), out))
+    failed = []
+    for name, proc, out in procs:
+        code = proc.wait()
+        out.seek(0)
+        text = out.read()
+        print(f"===== backend: {name} =====")
+        # Quiet on success: the summary line only. On failure: everything pytest said.
+        print(text if code not in (0,) else text.strip().splitlines()[-1])
+        if code != 0:
+            failed.append(name)
+    covered = ", ".join(name for name, _, _ in procs)
+    print(f"backends covered: {covered}")
+    if failed:
+        print(f"FAILED on: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
