@@ -1,10 +1,10 @@
 """Import every model module so ``Base.metadata`` is complete (Alembic, tests, CLI)."""
 
 from backend.common import models as common_models  # noqa: F401
+from backend.db import Base
 from backend.lists import models as lists_models  # noqa: F401
 from backend.records import models as records_models  # noqa: F401
 from backend.staff import models as staff_models  # noqa: F401
 from backend.subjects import models as subjects_models  # noqa: F401
-from backend.db import Base
 
 metadata = Base.metadata

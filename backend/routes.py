@@ -19,9 +19,9 @@ def register_api_blueprints(app: Flask) -> Api:
 
 
 def _blueprints():
-    from miniapp_api import blueprints as miniapp_blueprints
     from backend.public_api import blueprints as public_blueprints
     from backend.staff.api import blueprints as staff_blueprints
+    from miniapp_api import blueprints as miniapp_blueprints
 
     yield from miniapp_blueprints()
     yield from staff_blueprints()
