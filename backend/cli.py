@@ -7,5 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from backend.commands import db_cli
+    from backend.jobs_cli import jobs_cli
 
     app.cli.add_command(db_cli)
+    app.cli.add_command(jobs_cli)
