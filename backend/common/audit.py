@@ -88,22 +88,28 @@ class ChainReport:
 
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the whole chain in id order; report the first row whose hash or link is wrong."""
+    """Walk the whole chain in id order; report the first row whose hash or link is wrong.
+
+    Reads plain column tuples in batches (keyset pagination), so it neither fills nor clears the
+    caller's identity map.
+    """
+    cols = (AuditEntry.id, AuditEntry.prev_hash, AuditEntry.hash, AuditEntry.at, AuditEntry.actor,
+            AuditEntry.action, AuditEntry.target_type, AuditEntry.target_id, AuditEntry.details, AuditEntry.ip)
     prev = GENESIS
     checked = 0
     last_id = 0
     while True:
-        rows = session.execute(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
-        ).scalars().all()
+        rows = session.execute(select(*cols).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)).all()
         if not rows:
             return ChainReport(checked, None, None)
-        for entry in rows:
-            if entry.prev_hash != prev:
-                return ChainReport(checked, entry.id, "link to the previous row is broken (row removed or reordered)")
-            if entry_hash(entry) != entry.hash:
-                return ChainReport(checked, entry.id, "row content does not match its hash (row altered)")
-            prev = entry.hash
+        for row_id, prev_hash, stored_hash, at, actor, action, target_type, target_id, details, ip in rows:
+            if prev_hash != prev:
+                return ChainReport(checked, row_id, "link to the previous row is broken (row removed or reordered)")
+            computed = hashlib.sha256(
+                _canonical(prev_hash, at, actor, action, target_type, target_id, details, ip)
+            ).hexdigest()
+            if computed != stored_hash:
+                return ChainReport(checked, row_id, "row content does not match its hash (row altered)")
+            prev = stored_hash
             checked += 1
-            last_id = entry.id
-        session.expunge_all()
+            last_id = row_id

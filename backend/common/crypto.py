@@ -10,6 +10,7 @@ key — never the plaintext.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import String
+from sqlalchemy import String, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 
@@ -39,15 +41,26 @@ class Keyring:
     def decrypt(self, purpose: str, stored: str) -> str:
         kid, sep, b64 = stored.partition("$")
         if not sep or kid not in self.keys:
-            raise PIIError(f"unknown PII key id {kid!r}")
-        blob = base64.b64decode(b64)
+            # Never echo ``stored``: a plaintext value written around the ORM would land in the log.
+            raise PIIError("unknown PII key id" if sep else "PII value is not in the encrypted format")
         try:
+            blob = base64.b64decode(b64, validate=True)
+            if len(blob) < 12 + 16:
+                raise PIIError("PII ciphertext is truncated")
             return AESGCM(self.keys[kid]).decrypt(blob[:12], blob[12:], purpose.encode()).decode()
-        except InvalidTag as exc:
+        except (InvalidTag, binascii.Error, ValueError) as exc:
             raise PIIError("PII ciphertext failed authentication") from exc
 
     def key_id_of(self, stored: str) -> str:
         return stored.partition("$")[0]
+
+    def is_current(self, stored: str) -> bool:
+        """Is this ciphertext under the active key (nothing for ``flask pii rotate`` to do)?"""
+        return self.key_id_of(stored) == self.active
+
+    def reencrypt(self, purpose: str, stored: str) -> str:
+        """The same plaintext under the active key (a fresh nonce)."""
+        return self.encrypt(purpose, self.decrypt(purpose, stored))
 
     def blind_index(self, purpose: str, value: str) -> str:
         return hmac.new(self.index_key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
@@ -86,12 +99,45 @@ class EncryptedString(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return keyring().encrypt(self.purpose, str(value))
+        stored = keyring().encrypt(self.purpose, str(value))
+        if self.impl.length and len(stored) > self.impl.length:
+            # SQLite would keep it and PostgreSQL refuse it: fail the same way everywhere.
+            # Services bound their inputs (see ``max_plaintext_bytes``) so users never get here.
+            raise PIIError(f"encrypted value for {self.purpose} exceeds the column length")
+        return stored
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         return keyring().decrypt(self.purpose, value)
+
+
+@event.listens_for(Engine, "handle_error")
+def _hide_statement_parameters(ctx) -> None:
+    """Keep bound parameters out of SQL error messages, on every engine.
+
+    When a bind processor fails (a naive datetime, a value too long to encrypt …), SQLAlchemy puts
+    the row's *unprocessed* parameters — plaintext ID numbers and names — into the exception text,
+    which the 500 handler logs. The statement itself stays in the message; the values do not.
+    """
+    if ctx.sqlalchemy_exception is not None:
+        ctx.sqlalchemy_exception.hide_parameters = True
+
+
+def max_plaintext_bytes(column_length: int = 255, key_id_length: int = 16) -> int:
+    """The longest UTF-8 plaintext whose ciphertext fits an ``EncryptedString(column_length)``."""
+    b64_chars = (column_length - key_id_length - 1) // 4 * 4
+    return b64_chars // 4 * 3 - 12 - 16
+
+
+def encrypted_columns(metadata) -> list[tuple]:
+    """Every ``(table, column)`` of ``metadata`` stored as :class:`EncryptedString`."""
+    return [
+        (table, column)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedString)
+    ]
 
 
 # --- masking: every response shows these unless the viewer is the owner ------------------

@@ -9,6 +9,7 @@ Sources: GB 32100-2015 (USCC), GB 11714-1997 (organisation code), GB 11643-1999 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,16 @@ PROVINCES = {
     "65", "71", "81", "82",
 }
 HUAIAN_DISTRICT = "320803"  # 江苏省淮安市淮安区
+# Central-level bodies (国家机关, 中央事业单位) carry the national code 100000 in their USCC.
+NATIONAL_REGION = "100000"
+_DIGITS = frozenset("0123456789")
+# Dash look-alikes users paste from documents (NFKC leaves most of them alone).
+_DROP = frozenset("-_\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d")
+
+
+def _ascii_digits(text: str) -> bool:
+    """``str.isdigit`` also accepts ``٣`` or ``²``; codes use ASCII digits only."""
+    return bool(text) and all(c in _DIGITS for c in text)
 
 
 def normalize_code(raw: object) -> str:
@@ -53,7 +64,12 @@ def normalize_code(raw: object) -> str:
     if raw is None:
         return ""
     text = unicodedata.normalize("NFKC", str(raw))
-    return "".join(ch for ch in text if not ch.isspace() and ch not in "-_—－").upper()
+    return "".join(ch for ch in text if not ch.isspace() and ch not in _DROP).upper()
+
+
+# What a spreadsheet shows for a long number it has turned into a float: ``9.14403E+17``.
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+_SPREADSHEET_HINT = "表格软件把代码当成了数字，请把这一列设为文本格式后重新导入。"
 
 
 def _fail(reason: str, message: str, field: str = "code") -> ValidationFailed:
@@ -108,7 +124,9 @@ def parse_uscc(raw: object, field: str = "uscc") -> USCC:
     if not code:
         raise _fail("uscc_empty", "请填写统一社会信用代码。", field)
     if len(code) != 18:
-        if code.isdigit() and len(code) < 18:
+        if _SCIENTIFIC.match(code):
+            raise _fail("uscc_length", f"统一社会信用代码应为18位。{_SPREADSHEET_HINT}", field)
+        if _ascii_digits(code) and len(code) < 18:
             raise _fail(
                 "uscc_length",
                 f"统一社会信用代码应为18位，您输入的是{len(code)}位（表格软件可能删掉了开头的0，请以文本格式导入）。",
@@ -125,7 +143,7 @@ def parse_uscc(raw: object, field: str = "uscc") -> USCC:
     types = USCC_AUTHORITIES.get(code[0])
     if types is None or code[1] not in types:
         raise _fail("uscc_type", "统一社会信用代码的前两位（登记管理部门和机构类别）不正确。", field)
-    if code[2:4] not in PROVINCES or code[2:8] == "000000":
+    if code[2:8] != NATIONAL_REGION and code[2:4] not in PROVINCES:
         raise _fail("uscc_region", "统一社会信用代码的第3至8位（行政区划码）不正确。", field)
     if code[8:16] != "00000000" or code[16] != "0":
         # Codes whose organisation part is all zeros do not exist; otherwise check GB 11714.
@@ -149,6 +167,11 @@ def is_valid_uscc(raw: object) -> bool:
 
 def make_uscc(authority_type: str, region: str, org8: str) -> str:
     """Build a valid code from its parts (demo data, tests): ``make_uscc('91', '320803', 'MA1XXXXX')``."""
+    if len(authority_type) != 2 or len(region) != 6 or len(org8) != 8:
+        raise ValueError("make_uscc takes 2 + 6 + 8 characters")
+    first16 = authority_type + region + org8
+    if any(c not in _USCC_VALUE for c in first16):
+        raise ValueError("USCC parts use 0-9 and A-Z without I, O, S, V, Z")
     org = org8 + org_code_check_char(org8)
     first17 = authority_type + region + org
     return first17 + uscc_check_char(first17)
@@ -189,8 +212,10 @@ def parse_resident_id(raw: object, field: str = "id_number", today: date | None 
     if not number:
         raise _fail("id_empty", "请填写身份证号码。", field)
     if len(number) != 18:
+        if _SCIENTIFIC.match(number):
+            raise _fail("id_length", f"身份证号码应为18位。{_SPREADSHEET_HINT}", field)
         raise _fail("id_length", f"身份证号码应为18位，您输入的是{len(number)}位。", field)
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _ascii_digits(number[:17]) or not (number[17] in _DIGITS or number[17] == "X"):
         raise _fail("id_charset", "身份证号码前17位应为数字，最后一位为数字或 X。", field)
     if number[:2] not in PROVINCES or number[2:6] == "0000":
         raise _fail("id_region", "身份证号码前6位（地区码）不正确。", field)
@@ -215,7 +240,7 @@ def make_resident_id(region: str, born: date, seq: int) -> str:
 def parse_subject_code(raw: object, field: str = "subject_code") -> USCC | ResidentID:
     """A record names its subject by USCC or by resident ID; accept whichever the code is."""
     code = normalize_code(raw)
-    looks_like_id = len(code) == 18 and code[:17].isdigit() and code[0] != "9"
+    looks_like_id = len(code) == 18 and _ascii_digits(code[:17]) and code[0] != "9"
     try:
         return parse_resident_id(code, field) if looks_like_id else parse_uscc(code, field)
     except ValidationFailed as first:

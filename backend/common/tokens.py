@@ -8,6 +8,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from backend.errors import Unauthorized
 
+# Token purposes (itsdangerous salts): a token made for one purpose never verifies for another.
+ACCOUNT_TOKEN = "miniapp-access"  # mini-program access token, payload {"a": account id}
+STAFF_TOKEN = "staff-access"  # staff console token, payload {"s": staff id, "v": token_version}
+
 
 def sign(secret: str, purpose: str, payload: dict[str, Any]) -> str:
     return URLSafeTimedSerializer(secret, salt=purpose).dumps(payload)

@@ -1,0 +1,73 @@
+"""``flask calendar …`` (the working-day calendar) and ``flask audit verify`` (the audit chain)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from backend.common import calendar_service as svc
+from backend.common.actor import SYSTEM
+from backend.common.audit import verify_chain
+from backend.errors import ValidationFailed
+from backend.extensions import get_database
+
+calendar_cli = AppGroup("calendar", help="工作日历（法定节假日与调休）。")
+audit_cli = AppGroup("audit", help="审计日志。")
+
+
+@calendar_cli.command("sync")
+@click.option("--from", "first_year", type=int, default=None, help="first year (default: the package's first)")
+@click.option("--to", "last_year", type=int, default=None, help="last year (default: the package's last)")
+def calendar_sync(first_year: int | None, last_year: int | None) -> None:
+    """Re-seed years from chinesecalendar; rows entered by staff are kept."""
+    session = get_database().new_session()
+    try:
+        report = svc.sync_from_chinesecalendar(session, SYSTEM, first_year, last_year)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    if report.first_year > report.last_year:
+        lo, hi = svc.package_years()
+        click.echo(f"chinesecalendar knows {lo}-{hi} only: nothing to sync")
+        return
+    click.echo(
+        f"calendar {report.first_year}-{report.last_year}: {report.added} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.kept_staff} staff entries kept"
+    )
+
+
+@calendar_cli.command("show")
+@click.argument("year", type=int)
+def calendar_show(year: int) -> None:
+    """List a year's holidays on weekdays and make-up working days."""
+    session = get_database().new_session()
+    try:
+        cal = svc.get_year(session, year)
+    except ValidationFailed as err:
+        raise click.BadParameter(err.message, param_hint="YEAR") from None
+    finally:
+        session.close()
+    click.echo(f"{year}: {cal.holidays} holidays on weekdays, {cal.makeup_workdays} make-up working days")
+    if cal.warning:
+        click.echo(f"warning: {cal.warning}")
+    for e in cal.entries:
+        kind = "班" if e.is_workday else "休"
+        click.echo(f"{e.day.isoformat()} {svc.weekday_label(e.day)} {kind} {e.name} ({e.source})")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 at the first row that does not fit."""
+    session = get_database().new_session()
+    try:
+        report = verify_chain(session)
+    finally:
+        session.close()
+    if report.ok:
+        click.echo(f"audit chain OK: {report.checked} rows")
+        return
+    click.echo(f"audit chain BROKEN at row {report.first_bad_id}: {report.problem}")
+    raise click.exceptions.Exit(1)
