@@ -127,3 +127,22 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_rollback(session: Session, previous_transaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(_HOOKS_KEY, None)
+
+
+# --- keeping bookkeeping through a refusal ------------------------------------------------
+
+_KEEP_ON_REFUSAL_KEY = "commit_on_refusal"
+
+
+def commit_on_refusal(session: Session) -> None:
+    """Commit this transaction even if the request ends in a 4xx refusal.
+
+    For bookkeeping that must outlive the refusal it records — the failed-login counter and the
+    audit row of a failed staff login. Everything flushed in the session is committed, so call it
+    only in services that changed nothing else. A 5xx (an unexpected error) still rolls back.
+    """
+    session.info[_KEEP_ON_REFUSAL_KEY] = True
+
+
+def wants_commit_on_refusal(session: Session) -> bool:
+    return bool(session.info.pop(_KEEP_ON_REFUSAL_KEY, False))

@@ -132,9 +132,10 @@ def register_error_handlers(app: Flask) -> None:
                 errors = next(iter(errors.values()))
         headers = {}
         if status == 429:
-            retry = err.get_headers() if hasattr(err, "get_headers") else []
-            headers = {k: v for k, v in retry if k.lower() == "retry-after"}
-            headers.setdefault("Retry-After", str(getattr(err, "retry_after", "") or 60))
+            from backend.ratelimit import retry_after_seconds
+
+            # Seconds until the breached window resets, not a fixed guess.
+            headers = {"Retry-After": str(retry_after_seconds(err))}
         if status == 405:
             headers = {k: v for k, v in err.get_headers() if k.lower() == "allow"}
         return _response(status, reason, message, errors, headers)

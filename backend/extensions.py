@@ -7,6 +7,7 @@ from flask_limiter import Limiter
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db import make_engine, make_sessionmaker
+from backend.ratelimit import AppLimiter, application_limits
 
 
 def _limit_key() -> str:
@@ -15,7 +16,12 @@ def _limit_key() -> str:
     return who or (request.remote_addr or "unknown")
 
 
-limiter = Limiter(key_func=_limit_key, default_limits=[], headers_enabled=True)
+# Per-app storage (see backend/ratelimit.py); the login and write limits apply to every app.
+# If Redis stops answering, each node keeps limiting in its own memory instead of failing writes.
+limiter: Limiter = AppLimiter(
+    key_func=_limit_key, default_limits=[], application_limits=application_limits(), headers_enabled=True,
+    in_memory_fallback_enabled=True,
+)
 
 
 class Database:

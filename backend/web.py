@@ -14,21 +14,45 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.exc import IntegrityError
 
 from backend.common.actor import Actor
-from backend.common.tokens import verify
+from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, verify
+from backend.db import wants_commit_on_refusal
 from backend.errors import Conflict, Forbidden, Unauthorized, error_body
 from backend.extensions import get_session
 
-ACCOUNT_TOKEN = "miniapp-access"
-STAFF_TOKEN = "staff-access"
+_REQUEST_KEYS = ("db_session", "actor", "rate_key")
 
 
 def register_commit_point(app: Flask) -> None:
+    from backend.server_timing import register_server_timer
+
+    register_server_timer(app)  # first: its after_request runs last, timing the commit too
+
+    @app.before_request
+    def _fresh_request_state():
+        # Each request gets its own session and actor, even when an app context is already pushed
+        # (CLI commands, tests): state from outside must not leak into the request, nor back out.
+        g._outer_request_state = {k: g.pop(k, None) for k in _REQUEST_KEYS}
+
+    @app.teardown_request
+    def _close_request_state(exc):
+        sess = g.pop("db_session", None)
+        if sess is not None:
+            if exc is not None:
+                sess.rollback()
+            sess.close()
+        for k in _REQUEST_KEYS:
+            g.pop(k, None)
+        for k, v in (g.pop("_outer_request_state", None) or {}).items():
+            if v is not None:
+                setattr(g, k, v)
+
     @app.after_request
     def _commit(response):
         sess = g.get("db_session")
         if sess is None:
             return response
-        if response.status_code >= 400:
+        keep = wants_commit_on_refusal(sess)
+        if response.status_code >= 500 or (response.status_code >= 400 and not keep):
             sess.rollback()
             return response
         try:
@@ -84,7 +108,6 @@ def account_required(fn: Callable) -> Callable:
 
 
 def load_staff_actor(token: str) -> Actor:
-    from backend.db import utcnow
     from backend.staff.models import StaffUser
 
     cfg = current_app.config
@@ -92,8 +115,9 @@ def load_staff_actor(token: str) -> Actor:
     user = get_session().get(StaffUser, payload.get("s"))
     if user is None or not user.active or user.token_version != payload.get("v"):
         raise Unauthorized("token_revoked", "登录已失效，请重新登录。")
-    if user.locked_until and user.locked_until > utcnow():
-        raise Unauthorized("account_locked", "账号已被临时锁定，请稍后再试。")
+    # A lockout (too many wrong passwords) stops password logins only: it must not let anyone who
+    # knows a username throw its owner out of a working session. To cut a session off, deactivate
+    # the account or change its password (both bump token_version).
     return Actor("staff", user.id, role=str(user.role), department_id=user.department_id, ip=request.remote_addr)
 
 

@@ -4,4 +4,14 @@ from __future__ import annotations
 
 
 def blueprints():
-    return []
+    from backend.common.calendar_api import blp as calendar_blp
+    from backend.records.staff_api import blp as records_blp
+    from backend.staff.agency_api import blp as agency_blp
+    from backend.staff.auth_api import blp as staff_auth_blp
+
+    return [
+        calendar_blp,
+        staff_auth_blp,
+        records_blp,
+        agency_blp,
+    ]

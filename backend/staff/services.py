@@ -1,0 +1,331 @@
+"""Staff accounts (工作人员账号) and access control: creation, login, password, department scope.
+
+Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher`` defaults, RFC 9106 low-memory
+profile); a stored hash made with older parameters is re-hashed at the next successful login.
+
+Login refusals are deliberately alike: an unknown username, a wrong password and a deactivated
+account all answer ``invalid_credentials`` after the same amount of argon2 work. After
+``MAX_FAILED_LOGINS`` consecutive failures the account is locked for ``LOCK_MINUTES``: the answer is
+**429** ``account_locked`` with ``Retry-After`` (the seconds until the lock ends) — "too many
+attempts, come back later" is what 429 means, and clients already honour ``Retry-After`` there.
+
+Services here take the token secret as a parameter and never import Flask.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.common.actor import Actor
+from backend.common.audit import audit
+from backend.common.tokens import STAFF_TOKEN, sign
+from backend.db import commit_on_refusal, utcnow
+from backend.errors import Conflict, DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from backend.staff.models import Department, OrgType, Role, StaffUser
+
+password_hasher = PasswordHasher()  # argon2id
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 128  # argon2 copes with more, but nobody types it and it bounds the work
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+
+# Which organisations a role's user may belong to, and whether one is required.
+ROLE_ORG_TYPES: dict[Role, tuple[bool, frozenset[OrgType]]] = {
+    Role.CREDIT_ADMIN: (False, frozenset({OrgType.CREDIT_OFFICE})),
+    Role.AUDITOR: (False, frozenset({OrgType.CREDIT_OFFICE, OrgType.GOVERNMENT})),
+    Role.DEPT_REVIEWER: (True, frozenset({OrgType.GOVERNMENT, OrgType.COURT, OrgType.TOWN, OrgType.CREDIT_OFFICE})),
+    Role.BANK_PARTNER: (True, frozenset({OrgType.BANK})),
+    Role.MERCHANT: (True, frozenset({OrgType.MERCHANT})),
+}
+
+# Roles that see every department's data (no department scope).
+ALL_DEPARTMENT_ROLES = frozenset({Role.CREDIT_ADMIN.value, Role.AUDITOR.value})
+
+INVALID_CREDENTIALS = "用户名或密码错误。"
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verifying an unknown username against this costs the same as a real check.
+    return password_hasher.hash("no-such-user-dummy-password-0")
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def check_password_policy(password: str) -> None:
+    """At least 10 characters, with both letters and digits (reason ``weak_password``)."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
+        msg = f"密码至少需要{PASSWORD_MIN_LENGTH}位，并同时包含字母和数字。"
+    elif len(password) > PASSWORD_MAX_LENGTH:
+        msg = f"密码不能超过{PASSWORD_MAX_LENGTH}位。"
+    elif not re.search(r"[A-Za-z]", password) or not re.search(r"[0-9]", password):
+        msg = "密码需要同时包含字母和数字。"
+    else:
+        return
+    raise ValidationFailed("weak_password", msg, errors={"password": [msg]})
+
+
+def _parse_role(role: str | Role) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        msg = "岗位角色不正确。"
+        raise ValidationFailed("role_invalid", msg, errors={"role": [msg]}) from None
+
+
+def _normalise_username(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not USERNAME_RE.match(name):
+        msg = "用户名为3到64位小写字母、数字或 _ . -，以字母或数字开头。"
+        raise ValidationFailed("username_invalid", msg, errors={"username": [msg]})
+    return name
+
+
+def _check_department(session: Session, role: Role, department_id: int | None) -> Department | None:
+    required, allowed = ROLE_ORG_TYPES[role]
+    if department_id is None:
+        if required:
+            msg = "该岗位需要指定所属单位。"
+            raise ValidationFailed("department_required", msg, errors={"department": [msg]})
+        return None
+    dept = session.get(Department, department_id)
+    if dept is None or not dept.active:
+        msg = "所属单位不存在或已停用。"
+        raise ValidationFailed("department_not_found", msg, errors={"department": [msg]})
+    if dept.org_type not in allowed:
+        msg = "所属单位的类型与岗位不符。"
+        raise ValidationFailed("department_mismatch", msg, errors={"department": [msg]})
+    return dept
+
+
+def find_department_by_code(session: Session, code: str) -> Department:
+    dept = session.execute(select(Department).where(Department.code == (code or "").strip().upper())).scalar()
+    if dept is None:
+        msg = "没有找到该单位代码。"
+        raise ValidationFailed("department_not_found", msg, errors={"department": [msg]})
+    return dept
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def create_staff_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    role: str | Role,
+    department_id: int | None = None,
+) -> StaffUser:
+    """Create a staff account. Username taken → 409 ``username_taken``."""
+    role = _parse_role(role)
+    username = _normalise_username(username)
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 64:
+        msg = "请填写姓名（不超过64个字）。"
+        raise ValidationFailed("display_name_invalid", msg, errors={"display_name": [msg]})
+    check_password_policy(password)
+    dept = _check_department(session, role, department_id)
+    if session.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
+        raise Conflict("username_taken", "该用户名已被使用。")
+    user = StaffUser(
+        username=username,
+        display_name=display_name,
+        password_hash=password_hasher.hash(password),
+        role=role,
+        department_id=dept.id if dept else None,
+    )
+    session.add(user)
+    session.flush()
+    audit(session, actor, "staff.create", "staff_user", user.id, role=role.value,
+          department_id=user.department_id)
+    return user
+
+
+def get_staff_user(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("staff_user_not_found", "没有找到该工作人员账号。")
+    return user
+
+
+def list_staff_users(
+    session: Session, *, role: str | None = None, department_id: int | None = None, active: bool | None = None
+) -> list[StaffUser]:
+    stmt = select(StaffUser).order_by(StaffUser.id)
+    if role is not None:
+        stmt = stmt.where(StaffUser.role == _parse_role(role))
+    if department_id is not None:
+        stmt = stmt.where(StaffUser.department_id == department_id)
+    if active is not None:
+        stmt = stmt.where(StaffUser.active.is_(active))
+    return list(session.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: StaffUser
+    token: str
+
+
+def issue_token(secret: str, user: StaffUser) -> str:
+    """The staff bearer token; it stops working when ``token_version`` is bumped."""
+    return sign(secret, STAFF_TOKEN, {"s": user.id, "v": user.token_version})
+
+
+def _locked_error(until: datetime, now: datetime) -> DomainError:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = max(1, math.ceil(seconds / 60))
+    return TooManyRequests(
+        "account_locked",
+        f"密码错误次数过多，账号已临时锁定，请{minutes}分钟后再试。",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def authenticate_staff(
+    session: Session, username: str, password: str, ip: str | None, *, secret: str
+) -> tuple[StaffUser, str]:
+    """Check a staff login; return ``(user, token)``.
+
+    Failures (and a lockout) are committed even though the request is refused, via
+    :func:`backend.db.commit_on_refusal`, so the counter really counts.
+    """
+    now = utcnow()
+    name = (username or "").strip().lower()
+    password = password if isinstance(password, str) else ""
+    user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalar() if name else None
+    anonymous = Actor("system", ip=ip)
+    if user is None:
+        _verify(_dummy_hash(), password)
+        commit_on_refusal(session)
+        audit(session, anonymous, "staff.login_failed", "staff_user", None, reason="unknown_user")
+        raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
+    if user.locked_until is not None and user.locked_until > now:
+        commit_on_refusal(session)
+        audit(session, anonymous, "staff.login_failed", "staff_user", user.id, reason="locked")
+        raise _locked_error(user.locked_until, now)
+    ok = _verify(user.password_hash, password)
+    if not ok or not user.active:
+        commit_on_refusal(session)
+        reason = "inactive" if ok else "wrong_password"
+        if not ok:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.failed_logins = 0
+                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                audit(session, anonymous, "staff.locked", "staff_user", user.id, minutes=LOCK_MINUTES)
+        session.flush()
+        audit(session, anonymous, "staff.login_failed", "staff_user", user.id, reason=reason)
+        if user.locked_until is not None and user.locked_until > now:
+            raise _locked_error(user.locked_until, now)
+        raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
+    if password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = password_hasher.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.flush()
+    audit(session, _staff_actor(user, ip), "staff.login", "staff_user", user.id)
+    return user, issue_token(secret, user)
+
+
+def _verify(stored_hash: str, password: str) -> bool:
+    try:
+        return password_hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _staff_actor(user: StaffUser, ip: str | None) -> Actor:
+    return Actor("staff", user.id, role=str(user.role), department_id=user.department_id, ip=ip)
+
+
+def change_password(
+    session: Session, actor: Actor, *, current_password: str, new_password: str
+) -> StaffUser:
+    """The signed-in staff member changes their own password; every older token stops working."""
+    user = get_staff_user(session, actor.id) if actor.is_staff else None
+    if user is None:
+        raise Forbidden("staff_only", "只有工作人员可以修改密码。")
+    if not _verify(user.password_hash, current_password if isinstance(current_password, str) else ""):
+        msg = "当前密码不正确。"
+        raise ValidationFailed("wrong_password", msg, errors={"current_password": [msg]})
+    check_password_policy(new_password)
+    if _verify(user.password_hash, new_password):
+        msg = "新密码不能与当前密码相同。"
+        raise ValidationFailed("password_unchanged", msg, errors={"new_password": [msg]})
+    _set_password(user, new_password)
+    session.flush()
+    audit(session, actor, "staff.password_change", "staff_user", user.id)
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> StaffUser:
+    """An administrator (or the CLI) sets a new password; it also lifts a lockout."""
+    user = get_staff_user(session, user_id)
+    check_password_policy(new_password)
+    _set_password(user, new_password)
+    session.flush()
+    audit(session, actor, "staff.password_reset", "staff_user", user.id)
+    return user
+
+
+def _set_password(user: StaffUser, password: str) -> None:
+    user.password_hash = password_hasher.hash(password)
+    user.token_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def deactivate_staff(session: Session, actor: Actor, user_id: int) -> StaffUser:
+    """Close an account: it can no longer log in and its tokens stop working at once."""
+    user = get_staff_user(session, user_id)
+    if actor.is_staff and actor.id == user.id:
+        raise Conflict("cannot_deactivate_self", "不能停用自己的账号。")
+    if user.active:
+        user.active = False
+        user.token_version += 1
+        session.flush()
+        audit(session, actor, "staff.deactivate", "staff_user", user.id)
+    return user
+
+
+# --- department scope --------------------------------------------------------------------------
+
+
+def scoped_department_id(actor: Actor) -> int | None:
+    """``None`` when the actor sees every department, else the one department it may see.
+
+    For list queries: ``if (d := scoped_department_id(actor)) is not None: stmt = stmt.where(... == d)``.
+    """
+    if actor.kind == "system" or (actor.is_staff and actor.role in ALL_DEPARTMENT_ROLES):
+        return None
+    if actor.is_staff and actor.department_id is not None:
+        return actor.department_id
+    raise Forbidden("department_scope", "您只能处理本单位的事项。")
+
+
+def require_department_scope(actor: Actor, department_id: int | None) -> None:
+    """Refuse (403 ``department_scope``) unless ``actor`` may act on ``department_id``'s data.
+
+    credit_admin and auditor (and system jobs): every department. Every other staff role
+    (dept_reviewer, bank_partner, merchant): its own organisation only. Mini-program accounts: never.
+    """
+    allowed = scoped_department_id(actor)
+    if allowed is not None and allowed != department_id:
+        raise Forbidden("department_scope", "您只能处理本单位的事项。")
