@@ -1,0 +1,231 @@
+"""Firm agency (授权经办): a person acting for a firm they do not legally represent.
+
+A person bound to an account (实名) asks to act for a firm; a credit-office administrator approves
+or rejects it. Who may act for a firm — its legal representative (``Firm.legal_rep_id``) or a
+person with an approved, unexpired agency — is answered by :func:`can_act_for_firm`, which every
+firm-facing feature (the card, commitments, objections, repair, 信易贷) calls.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from backend.common.actor import Actor
+from backend.common.audit import audit
+from backend.db import utcnow
+from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person
+from backend.subjects.services import get_firm
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DEFAULT_VALIDITY_DAYS = 365  # an approval without an end date given lasts one year
+NOTE_MAX = 500
+MAX_VALIDITY_DAYS = 5 * 366
+
+
+def today_cn() -> date:
+    return datetime.now(CHINA).date()
+
+
+def _active_agency_filter(today: date):
+    return (FirmAgency.status == AgencyStatus.APPROVED) & or_(
+        FirmAgency.valid_until.is_(None), FirmAgency.valid_until >= today
+    )
+
+
+def _person_id_of(session: Session, who: Account | Person | Actor | int | None) -> int | None:
+    if isinstance(who, int) and not isinstance(who, bool):
+        who = session.get(Account, who)
+    if isinstance(who, Account):
+        return None if who.disabled else who.person_id
+    if isinstance(who, Person):
+        return who.id
+    if isinstance(who, Actor) and who.is_account:
+        account = session.get(Account, who.id)
+        return None if account is None or account.disabled else account.person_id
+    return None
+
+
+def can_act_for_firm(session: Session, who: Account | Person | Actor | int | None, firm_id: int) -> bool:
+    """May ``who`` act for the firm: its legal representative, or an approved, unexpired agent?
+
+    ``who`` is an account id (``int``, as in ``actor.id``), an :class:`Account`, a mini-program
+    :class:`Actor`, or a :class:`Person`. An account acts as its bound person (实名); an account
+    without 实名, or a disabled one, may act for no firm.
+    """
+    person_id = _person_id_of(session, who)
+    if person_id is None or firm_id is None:
+        return False
+    if session.execute(select(Firm.id).where(Firm.id == firm_id, Firm.legal_rep_id == person_id)).first():
+        return True
+    return session.execute(
+        select(FirmAgency.id).where(
+            FirmAgency.firm_id == firm_id, FirmAgency.person_id == person_id, _active_agency_filter(today_cn())
+        ).limit(1)
+    ).first() is not None
+
+
+def firms_for_person(session: Session, person_id: int) -> list[dict]:
+    """Firms the person may act for, for ``me``: legal representative first, then agencies."""
+    out: list[dict] = []
+    seen: set[int] = set()
+    for firm in session.execute(select(Firm).where(Firm.legal_rep_id == person_id).order_by(Firm.name)).scalars():
+        seen.add(firm.id)
+        out.append({"uscc": firm.uscc, "name": firm.name, "relation": "legal_rep",
+                    "role_title": firm.legal_rep_title, "valid_until": None, "agency_id": None})
+    rows = session.execute(
+        select(FirmAgency, Firm)
+        .join(Firm, Firm.id == FirmAgency.firm_id)
+        .where(FirmAgency.person_id == person_id, _active_agency_filter(today_cn()))
+        .order_by(Firm.name, FirmAgency.id)
+    ).all()
+    for agency, firm in rows:
+        if firm.id in seen:
+            continue
+        seen.add(firm.id)
+        out.append({"uscc": firm.uscc, "name": firm.name, "relation": "agent", "role_title": agency.role_title,
+                    "valid_until": agency.valid_until, "agency_id": agency.id})
+    return out
+
+
+def _note(value: str | None, field: str = "note") -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and len(value) > NOTE_MAX:
+        raise ValidationFailed("note_too_long", f"说明不能超过{NOTE_MAX}个字。", errors={field: [f"不能超过{NOTE_MAX}个字。"]})
+    return value
+
+
+def _caller(session: Session, actor: Actor) -> Account:
+    account = session.get(Account, actor.id) if actor.is_account else None
+    if account is None or account.disabled:
+        raise Forbidden("account_disabled", "该账号不可用，请联系客服。")
+    if account.person_id is None:
+        raise Forbidden("identity_required", "请先完成实名认证。")
+    return account
+
+
+def request_agency(session: Session, actor: Actor, *, uscc: str, note: str | None = None) -> FirmAgency:
+    """Ask to act for the firm with this code (待审核 until staff decide)."""
+    account = _caller(session, actor)
+    note = _note(note)
+    firm = get_firm(session, uscc)
+    # Serialise requests for one firm so that two taps never make two pending requests.
+    session.execute(select(Firm.id).where(Firm.id == firm.id).with_for_update())
+    if firm.legal_rep_id == account.person_id:
+        raise Conflict("already_legal_rep", "您是该企业的法定代表人，无需申请授权，可直接办理。")
+    existing = session.execute(
+        select(FirmAgency).where(
+            FirmAgency.firm_id == firm.id, FirmAgency.person_id == account.person_id,
+            or_(FirmAgency.status == AgencyStatus.PENDING, _active_agency_filter(today_cn())),
+        ).limit(1)
+    ).scalar()
+    if existing is not None and existing.status == AgencyStatus.PENDING:
+        raise Conflict("agency_pending", "您已提交过该企业的授权申请，正在审核中。")
+    if existing is not None:
+        raise Conflict("agency_exists", "您已获得该企业的经办授权，无需重复申请。")
+    agency = FirmAgency(firm_id=firm.id, account_id=account.id, person_id=account.person_id,
+                        status=AgencyStatus.PENDING, evidence_note=note, requested_at=utcnow())
+    agency.firm = firm
+    session.add(agency)
+    session.flush()
+    audit(session, actor, "agency.request", "firm_agency", agency.id, firm_id=firm.id)
+    return agency
+
+
+def list_own_agencies(session: Session, actor: Actor) -> list[FirmAgency]:
+    """The caller's agency requests, newest first (any status)."""
+    account = session.get(Account, actor.id) if actor.is_account else None
+    if account is None or account.person_id is None:
+        return []
+    return list(session.execute(
+        select(FirmAgency).where(FirmAgency.person_id == account.person_id)
+        .options(selectinload(FirmAgency.firm))
+        .order_by(FirmAgency.requested_at.desc(), FirmAgency.id.desc())
+    ).scalars())
+
+
+def withdraw_agency(session: Session, actor: Actor, agency_id: int) -> FirmAgency:
+    """Withdraw one's own pending request, or give up an approved agency (已撤销)."""
+    account = _caller(session, actor)
+    agency = session.get(FirmAgency, agency_id)
+    if agency is None or agency.person_id != account.person_id:
+        raise NotFound("agency_not_found", "没有找到该授权申请。")
+    previous = agency.status
+    done = session.execute(
+        update(FirmAgency)
+        .where(FirmAgency.id == agency.id,
+               FirmAgency.status.in_([AgencyStatus.PENDING, AgencyStatus.APPROVED]))
+        .values(status=AgencyStatus.REVOKED, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        raise Conflict("agency_closed", "该授权申请已结束，无需撤销。")
+    session.refresh(agency)
+    audit(session, actor, "agency.withdraw", "firm_agency", agency.id, firm_id=agency.firm_id,
+          previous_status=str(previous))
+    return agency
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def list_agencies(
+    session: Session, *, status: AgencyStatus | None = AgencyStatus.PENDING, page: int = 1, per_page: int = 20
+) -> tuple[list[FirmAgency], int]:
+    """The review queue: agencies with ``status`` (all if None), oldest request first; (page, total)."""
+    where = [FirmAgency.status == status] if status is not None else []
+    total = session.execute(select(func.count()).select_from(FirmAgency).where(*where)).scalar_one()
+    items = session.execute(
+        select(FirmAgency).where(*where).options(selectinload(FirmAgency.firm), selectinload(FirmAgency.person))
+        .order_by(FirmAgency.requested_at, FirmAgency.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    ).scalars()
+    return list(items), total
+
+
+def decide_agency(
+    session: Session,
+    actor: Actor,
+    agency_id: int,
+    *,
+    approve: bool,
+    note: str | None = None,
+    valid_until: date | None = None,
+) -> FirmAgency:
+    """Approve (已授权, until ``valid_until``, default one year) or reject (未通过, a note required)."""
+    if not actor.is_staff:
+        raise Forbidden("role_forbidden", "您的岗位没有此项操作的权限。")
+    note = _note(note)
+    today = today_cn()
+    if not approve and not note:
+        raise ValidationFailed("decision_note_required", "不予授权时请填写原因，申请人会看到。",
+                               errors={"note": ["请填写不予授权的原因。"]})
+    if approve:
+        valid_until = valid_until or today + timedelta(days=DEFAULT_VALIDITY_DAYS)
+        if valid_until < today or valid_until > today + timedelta(days=MAX_VALIDITY_DAYS):
+            raise ValidationFailed("valid_until_invalid", "授权有效期应在今天到五年之内。",
+                                   errors={"valid_until": ["授权有效期应在今天到五年之内。"]})
+    else:
+        valid_until = None
+    agency = session.get(FirmAgency, agency_id)
+    if agency is None:
+        raise NotFound("agency_not_found", "没有找到该授权申请。")
+    status = AgencyStatus.APPROVED if approve else AgencyStatus.REJECTED
+    # A conditional UPDATE: two reviewers deciding at once, only the first one counts.
+    done = session.execute(
+        update(FirmAgency)
+        .where(FirmAgency.id == agency.id, FirmAgency.status == AgencyStatus.PENDING)
+        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_note=note,
+                valid_until=valid_until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        raise Conflict("agency_already_decided", "该申请已处理或已被申请人撤回，请刷新后查看。")
+    session.refresh(agency)
+    audit(session, actor, "agency.decide", "firm_agency", agency.id, firm_id=agency.firm_id,
+          decision=status.value, valid_until=valid_until)
+    return agency
