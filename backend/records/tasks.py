@@ -1,0 +1,14 @@
+"""Credit record jobs (run by the scheduler / workers; see backend.jobs and backend.schedule)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from backend.jobs import job
+from backend.records.services import expire_due_records
+
+
+@job
+def expire_records(session: Session) -> int:
+    """Daily: 公示中 records past their maximum publicity period become 已到期 (returns how many)."""
+    return expire_due_records(session)
