@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install migrate seed lint bench-load clean
+.PHONY: run test install migrate seed lint bench-load bench-records bench-recompute bench-card clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,19 @@ run: seed
 ## The whole suite, on SQLite and, where they answer, on PostgreSQL + Redis.
 test: install
 	@$(BIN)/python scripts/run_tests.py
+
+## Benchmarks (PostgreSQL on 127.0.0.1; each prints its figures, see README "Benchmarks").
+bench-load: install
+	$(BIN)/python bench/load_scale.py
+
+bench-records: install
+	$(BIN)/python bench/records_batch.py
+
+bench-recompute: install
+	$(BIN)/python bench/recompute.py
+
+bench-card: install
+	$(BIN)/python bench/card.py
 
 lint: install
 	$(BIN)/ruff check backend miniapp_api bots tests bench scripts
