@@ -1,0 +1,166 @@
+"""Evaluation services: score one subject from its records and lists, store it, keep grade history.
+
+Other contexts call:
+- :func:`evaluate_subject` to rescore now (inside their transaction),
+- :func:`request_recompute` after changing records / lists / objections / repairs: the rescoring runs
+  as a job once their transaction commits (inline in the embedded default, RQ otherwise),
+- :func:`get_evaluation` to read a subject's result with its explanation (rebuilt if stale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.common.actor import SYSTEM, Actor
+from backend.common.audit import audit
+from backend.db import utcnow
+from backend.errors import NotFound
+from backend.evaluation.engine import ListFact, RecordFact, Result, evaluate
+from backend.evaluation.models import Evaluation, EvaluationHistory
+from backend.evaluation.rules import rules_for
+from backend.lists.models import ListEntry
+from backend.records.models import CreditRecord
+from backend.subjects.models import Subject
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def today_cn() -> date:
+    """Publicity windows and decay are counted in China's calendar days."""
+    return datetime.now(CHINA).date()
+
+
+def _val(v):
+    return None if v is None else getattr(v, "value", v)
+
+
+def load_facts(session: Session, subject_ids: Iterable[int]) -> tuple[dict[int, list[RecordFact]], dict[int, list[ListFact]]]:
+    """Current records and all list entries of these subjects, as engine inputs."""
+    ids = list(subject_ids)
+    records: dict[int, list[RecordFact]] = {i: [] for i in ids}
+    lists: dict[int, list[ListFact]] = {i: [] for i in ids}
+    if not ids:
+        return records, lists
+    rec_rows = session.execute(
+        select(
+            CreditRecord.subject_id, CreditRecord.id, CreditRecord.kind, CreditRecord.polarity,
+            CreditRecord.severity, CreditRecord.status, CreditRecord.decision_date,
+            CreditRecord.publicity_min_end, CreditRecord.publicity_max_end, CreditRecord.title,
+        ).where(CreditRecord.subject_id.in_(ids), CreditRecord.is_current.is_(True))
+    ).all()
+    for r in rec_rows:
+        records[r.subject_id].append(RecordFact(
+            id=r.id, kind=_val(r.kind), polarity=_val(r.polarity), severity=_val(r.severity),
+            status=_val(r.status), decision_date=r.decision_date, publicity_min_end=r.publicity_min_end,
+            publicity_max_end=r.publicity_max_end, title=r.title or "",
+        ))
+    list_rows = session.execute(
+        select(ListEntry.subject_id, ListEntry.id, ListEntry.list_type, ListEntry.status, ListEntry.listed_on,
+               ListEntry.expires_on).where(ListEntry.subject_id.in_(ids))
+    ).all()
+    for e in list_rows:
+        lists[e.subject_id].append(ListFact(
+            id=e.id, list_type=_val(e.list_type), status=_val(e.status), listed_on=e.listed_on,
+            expires_on=e.expires_on,
+        ))
+    return records, lists
+
+
+def store_result(
+    session: Session,
+    subject_id: int,
+    result: Result,
+    cause: str,
+    current: Evaluation | None,
+    *,
+    explain: bool = True,
+) -> EvaluationHistory | None:
+    """Upsert the evaluation row; add a history row when the grade / band changed."""
+    history = None
+    if current is not None and current.grade != result.grade:
+        history = EvaluationHistory(
+            subject_id=subject_id, old_grade=current.grade, new_grade=result.grade, old_score=current.score,
+            new_score=result.score, rules_version=result.rules_version, cause=cause[:100],
+        )
+        session.add(history)
+    if current is None:
+        current = Evaluation(subject_id=subject_id, kind=result.subject_kind)
+        session.add(current)
+    current.score = result.score
+    current.grade = result.grade
+    current.rules_version = result.rules_version
+    current.as_of = result.as_of
+    current.explanation = result.to_dict() if explain else None
+    current.computed_at = utcnow()
+    return history
+
+
+def evaluate_subject(
+    session: Session,
+    subject_id: int,
+    as_of: date | None = None,
+    cause: str = "",
+    *,
+    actor: Actor = SYSTEM,
+) -> Result:
+    """Rescore one subject from its current records and lists; upsert; history on a grade change.
+
+    Flushes, never commits. A grade change is audited (``evaluation.grade_change``); a score tick
+    without a grade change is not a state change anyone acts on, so it is not.
+    """
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound("subject_not_found", "没有找到该信用主体。")
+    as_of = as_of or today_cn()
+    kind = _val(subject.kind)
+    records, lists = load_facts(session, [subject_id])
+    result = evaluate(rules_for(kind, as_of), records[subject_id], lists[subject_id], as_of)
+    current = session.get(Evaluation, subject_id)
+    history = store_result(session, subject_id, result, cause or "evaluate", current)
+    session.flush()
+    if history is not None:
+        audit(session, actor, "evaluation.grade_change", "subject", subject_id, old_grade=history.old_grade,
+              new_grade=history.new_grade, old_score=history.old_score, new_score=history.new_score,
+              rules_version=result.rules_version, cause=history.cause)
+    return result
+
+
+def get_evaluation(session: Session, subject_id: int, as_of: date | None = None) -> Result:
+    """The stored result with its explanation; rescored when stale.
+
+    Stale: no row yet, explanation NULL (written by the batch), computed for an earlier day (decay and
+    "可申请修复" notes move with the date), or under rules that are no longer in force.
+    """
+    as_of = as_of or today_cn()
+    row = session.get(Evaluation, subject_id)
+    if (
+        row is None
+        or row.explanation is None
+        or row.as_of != as_of
+        or row.rules_version != rules_for(row.kind, as_of).version
+    ):
+        return evaluate_subject(session, subject_id, as_of, cause="read")
+    return Result.from_dict(row.explanation)
+
+
+def grade_history(session: Session, subject_id: int, limit: int = 50) -> list[EvaluationHistory]:
+    """Grade / band changes of a subject, newest first."""
+    return list(session.execute(
+        select(EvaluationHistory).where(EvaluationHistory.subject_id == subject_id)
+        .order_by(EvaluationHistory.at.desc(), EvaluationHistory.id.desc()).limit(limit)
+    ).scalars())
+
+
+def request_recompute(session: Session, subject_ids: Iterable[int], cause: str = "change") -> None:
+    """Rescore these subjects after ``session`` commits (never for a rolled-back change)."""
+    from backend.evaluation.tasks import recompute_subjects
+    from backend.jobs import enqueue
+
+    ids = sorted({int(i) for i in subject_ids})
+    if ids:
+        enqueue(session, recompute_subjects, ids, cause)
