@@ -7,7 +7,18 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from backend.commands import db_cli
+    from backend.common.cli import audit_cli, calendar_cli
+    from backend.demo.cli import demo_cli
+    from backend.evaluation.cli import credit_cli
     from backend.jobs_cli import jobs_cli
+    from backend.staff.cli import staff_cli
+    from backend.subjects.cli import pii_cli
 
     app.cli.add_command(db_cli)
+    app.cli.add_command(calendar_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(pii_cli)
+    app.cli.add_command(credit_cli)
+    app.cli.add_command(demo_cli)

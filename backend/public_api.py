@@ -4,4 +4,10 @@ from __future__ import annotations
 
 
 def blueprints():
-    return []
+    from backend.cards.public_api import blp as cards_blp
+    from backend.subjects.public_api import blp as firms_blp
+
+    return [
+        firms_blp,
+        cards_blp,
+    ]

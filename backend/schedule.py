@@ -25,7 +25,14 @@ class Periodic:
 
 
 # The one table of periodic jobs. Add a row to schedule a new one.
-PERIODIC_JOBS: tuple[Periodic, ...] = ()
+PERIODIC_JOBS: tuple[Periodic, ...] = (
+    # Scores decay inside publicity windows and records drop off: rescore everyone nightly.
+    # Records past their maximum publicity period drop off (已到期) automatically.
+    Periodic("records-expire", "backend.records.tasks:expire_records", 24 * 3600),
+    # Idempotency replays are kept 24 h.
+    Periodic("idempotency-purge", "backend.idempotency:purge_expired_idempotency_keys", 3600),
+    Periodic("credit-recompute", "backend.evaluation.tasks:recompute_all", 24 * 3600),
+)
 
 
 def resolve(target: str) -> Callable[..., object]:

@@ -4,4 +4,14 @@ from __future__ import annotations
 
 
 def blueprints():
-    return []
+    from miniapp_api.agency import blp as agency_blp
+    from miniapp_api.auth import blp as auth_blp
+    from miniapp_api.card import blp as card_blp
+    from miniapp_api.me import blp as me_blp
+
+    return [
+        auth_blp,
+        me_blp,
+        agency_blp,
+        card_blp,
+    ]

@@ -31,9 +31,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("hash", name=op.f("uq_audit_log_hash")),
     )
     op.create_index(op.f("ix_audit_log_action"), "audit_log", ["action"], unique=False)
-    op.create_index(
-        "ix_audit_log_target", "audit_log", ["target_type", "target_id"], unique=False
-    )
+    op.create_index("ix_audit_log_target", "audit_log", ["target_type", "target_id"], unique=False)
     op.create_table(
         "departments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -76,23 +74,45 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("owner", "key", name=op.f("uq_idempotency_keys_owner_key")),
     )
-    op.create_index(
-        op.f("ix_idempotency_keys_created_at"),
-        "idempotency_keys",
-        ["created_at"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"], unique=False)
     op.create_table(
         "subjects",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "kind",
-            sa.Enum("firm", "person", name="subjectkind", native_enum=False, length=10),
-            nullable=False,
-        ),
+        sa.Column("kind", sa.Enum("firm", "person", name="subjectkind", native_enum=False, length=10), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subjects")),
     )
+    op.create_table(
+        "evaluation_history",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("old_grade", sa.String(length=20), nullable=True),
+        sa.Column("new_grade", sa.String(length=20), nullable=False),
+        sa.Column("old_score", sa.Integer(), nullable=True),
+        sa.Column("new_score", sa.Integer(), nullable=False),
+        sa.Column("rules_version", sa.String(length=40), nullable=False),
+        sa.Column("cause", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["subjects.id"], name=op.f("fk_evaluation_history_subject_id_subjects")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_history")),
+    )
+    op.create_index("ix_evaluation_history_subject_at", "evaluation_history", ["subject_id", "at"], unique=False)
+    op.create_table(
+        "evaluations",
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("grade", sa.String(length=20), nullable=False),
+        sa.Column("rules_version", sa.String(length=40), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("explanation", sa.JSON(), nullable=True),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"], name=op.f("fk_evaluations_subject_id_subjects")),
+        sa.PrimaryKeyConstraint("subject_id", name=op.f("pk_evaluations")),
+    )
+    op.create_index("ix_evaluations_kind_grade", "evaluations", ["kind", "grade"], unique=False)
     op.create_table(
         "persons",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -105,18 +125,12 @@ def upgrade() -> None:
         sa.Column("birth_year", sa.Integer(), nullable=False),
         sa.Column("region_code", sa.String(length=6), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["id"], ["subjects.id"], name=op.f("fk_persons_id_subjects")
-        ),
+        sa.ForeignKeyConstraint(["id"], ["subjects.id"], name=op.f("fk_persons_id_subjects")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
         sa.UniqueConstraint("id_number_bidx", name=op.f("uq_persons_id_number_bidx")),
     )
-    op.create_index(
-        op.f("ix_persons_phone_bidx"), "persons", ["phone_bidx"], unique=False
-    )
-    op.create_index(
-        op.f("ix_persons_region_code"), "persons", ["region_code"], unique=False
-    )
+    op.create_index(op.f("ix_persons_phone_bidx"), "persons", ["phone_bidx"], unique=False)
+    op.create_index(op.f("ix_persons_region_code"), "persons", ["region_code"], unique=False)
     op.create_table(
         "staff_users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -145,19 +159,12 @@ def upgrade() -> None:
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["departments.id"],
-            name=op.f("fk_staff_users_department_id_departments"),
+            ["department_id"], ["departments.id"], name=op.f("fk_staff_users_department_id_departments")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_users")),
         sa.UniqueConstraint("username", name=op.f("uq_staff_users_username")),
     )
-    op.create_index(
-        op.f("ix_staff_users_department_id"),
-        "staff_users",
-        ["department_id"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_staff_users_department_id"), "staff_users", ["department_id"], unique=False)
     op.create_table(
         "accounts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -167,30 +174,19 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column(
             "identity_level",
-            sa.Enum(
-                "none",
-                "self_declared",
-                "verified",
-                name="identitylevel",
-                native_enum=False,
-                length=20,
-            ),
+            sa.Enum("none", "self_declared", "verified", name="identitylevel", native_enum=False, length=20),
             nullable=False,
         ),
         sa.Column("identity_verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["persons.id"], name=op.f("fk_accounts_person_id_persons")
-        ),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_accounts_person_id_persons")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("mp_openid", name=op.f("uq_accounts_mp_openid")),
         sa.UniqueConstraint("openid", name=op.f("uq_accounts_openid")),
     )
-    op.create_index(
-        op.f("ix_accounts_person_id"), "accounts", ["person_id"], unique=False
-    )
+    op.create_index(op.f("ix_accounts_person_id"), "accounts", ["person_id"], unique=False)
     op.create_index(op.f("ix_accounts_unionid"), "accounts", ["unionid"], unique=False)
     op.create_table(
         "calendar_days",
@@ -201,9 +197,7 @@ def upgrade() -> None:
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["updated_by_id"],
-            ["staff_users.id"],
-            name=op.f("fk_calendar_days_updated_by_id_staff_users"),
+            ["updated_by_id"], ["staff_users.id"], name=op.f("fk_calendar_days_updated_by_id_staff_users")
         ),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_calendar_days")),
     )
@@ -223,22 +217,14 @@ def upgrade() -> None:
         sa.Column("business_scope", sa.Text(), nullable=True),
         sa.Column("reg_status", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["id"], ["subjects.id"], name=op.f("fk_firms_id_subjects")
-        ),
-        sa.ForeignKeyConstraint(
-            ["legal_rep_id"], ["persons.id"], name=op.f("fk_firms_legal_rep_id_persons")
-        ),
+        sa.ForeignKeyConstraint(["id"], ["subjects.id"], name=op.f("fk_firms_id_subjects")),
+        sa.ForeignKeyConstraint(["legal_rep_id"], ["persons.id"], name=op.f("fk_firms_legal_rep_id_persons")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_firms")),
         sa.UniqueConstraint("uscc", name=op.f("uq_firms_uscc")),
     )
-    op.create_index(
-        op.f("ix_firms_legal_rep_id"), "firms", ["legal_rep_id"], unique=False
-    )
+    op.create_index(op.f("ix_firms_legal_rep_id"), "firms", ["legal_rep_id"], unique=False)
     op.create_index(op.f("ix_firms_name"), "firms", ["name"], unique=False)
-    op.create_index(
-        op.f("ix_firms_region_code"), "firms", ["region_code"], unique=False
-    )
+    op.create_index(op.f("ix_firms_region_code"), "firms", ["region_code"], unique=False)
     op.create_table(
         "record_batches",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -251,23 +237,28 @@ def upgrade() -> None:
         sa.Column("errors", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["departments.id"],
-            name=op.f("fk_record_batches_department_id_departments"),
+            ["department_id"], ["departments.id"], name=op.f("fk_record_batches_department_id_departments")
         ),
-        sa.ForeignKeyConstraint(
-            ["staff_id"],
-            ["staff_users.id"],
-            name=op.f("fk_record_batches_staff_id_staff_users"),
-        ),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff_users.id"], name=op.f("fk_record_batches_staff_id_staff_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_batches")),
     )
-    op.create_index(
-        op.f("ix_record_batches_department_id"),
-        "record_batches",
-        ["department_id"],
-        unique=False,
+    op.create_index(op.f("ix_record_batches_department_id"), "record_batches", ["department_id"], unique=False)
+    op.create_table(
+        "card_shares",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("view_count", sa.Integer(), nullable=False),
+        sa.Column("last_viewed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_card_shares_account_id_accounts")),
+        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"], name=op.f("fk_card_shares_subject_id_subjects")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_card_shares")),
     )
+    op.create_index("ix_card_shares_account_created", "card_shares", ["account_id", "created_at"], unique=False)
+    op.create_index(op.f("ix_card_shares_subject_id"), "card_shares", ["subject_id"], unique=False)
     op.create_table(
         "credit_records",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -297,14 +288,7 @@ def upgrade() -> None:
         ),
         sa.Column(
             "polarity",
-            sa.Enum(
-                "positive",
-                "neutral",
-                "negative",
-                name="polarity",
-                native_enum=False,
-                length=10,
-            ),
+            sa.Enum("positive", "neutral", "negative", name="polarity", native_enum=False, length=10),
             nullable=False,
         ),
         sa.Column("department_id", sa.Integer(), nullable=False),
@@ -315,14 +299,7 @@ def upgrade() -> None:
         sa.Column("legal_basis", sa.Text(), nullable=True),
         sa.Column(
             "severity",
-            sa.Enum(
-                "minor",
-                "general",
-                "serious",
-                name="severity",
-                native_enum=False,
-                length=10,
-            ),
+            sa.Enum("minor", "general", "serious", name="severity", native_enum=False, length=10),
             nullable=True,
         ),
         sa.Column("domain", sa.String(length=20), nullable=True),
@@ -357,52 +334,25 @@ def upgrade() -> None:
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["batch_id"],
-            ["record_batches.id"],
-            name=op.f("fk_credit_records_batch_id_record_batches"),
+            ["batch_id"], ["record_batches.id"], name=op.f("fk_credit_records_batch_id_record_batches")
         ),
         sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["staff_users.id"],
-            name=op.f("fk_credit_records_created_by_id_staff_users"),
+            ["created_by_id"], ["staff_users.id"], name=op.f("fk_credit_records_created_by_id_staff_users")
         ),
         sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["departments.id"],
-            name=op.f("fk_credit_records_department_id_departments"),
+            ["department_id"], ["departments.id"], name=op.f("fk_credit_records_department_id_departments")
         ),
+        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"], name=op.f("fk_credit_records_subject_id_subjects")),
         sa.ForeignKeyConstraint(
-            ["subject_id"],
-            ["subjects.id"],
-            name=op.f("fk_credit_records_subject_id_subjects"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["supersedes_id"],
-            ["credit_records.id"],
-            name=op.f("fk_credit_records_supersedes_id_credit_records"),
+            ["supersedes_id"], ["credit_records.id"], name=op.f("fk_credit_records_supersedes_id_credit_records")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_records")),
     )
+    op.create_index(op.f("ix_credit_records_batch_id"), "credit_records", ["batch_id"], unique=False)
+    op.create_index(op.f("ix_credit_records_department_id"), "credit_records", ["department_id"], unique=False)
+    op.create_index("ix_credit_records_status_max_end", "credit_records", ["status", "publicity_max_end"], unique=False)
     op.create_index(
-        op.f("ix_credit_records_batch_id"), "credit_records", ["batch_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_credit_records_department_id"),
-        "credit_records",
-        ["department_id"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_credit_records_status_max_end",
-        "credit_records",
-        ["status", "publicity_max_end"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_credit_records_subject_current",
-        "credit_records",
-        ["subject_id", "is_current", "kind"],
-        unique=False,
+        "ix_credit_records_subject_current", "credit_records", ["subject_id", "is_current", "kind"], unique=False
     )
     op.create_index(
         "uq_credit_records_current_decision",
@@ -420,15 +370,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "pending",
-                "approved",
-                "rejected",
-                "revoked",
-                name="agencystatus",
-                native_enum=False,
-                length=20,
-            ),
+            sa.Enum("pending", "approved", "rejected", "revoked", name="agencystatus", native_enum=False, length=20),
             nullable=False,
         ),
         sa.Column("role_title", sa.String(length=40), nullable=False),
@@ -438,44 +380,18 @@ def upgrade() -> None:
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_firm_agencies_account_id_accounts")),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_firm_agencies_account_id_accounts"),
+            ["decided_by_id"], ["staff_users.id"], name=op.f("fk_firm_agencies_decided_by_id_staff_users")
         ),
-        sa.ForeignKeyConstraint(
-            ["decided_by_id"],
-            ["staff_users.id"],
-            name=op.f("fk_firm_agencies_decided_by_id_staff_users"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["firm_id"], ["firms.id"], name=op.f("fk_firm_agencies_firm_id_firms")
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["persons.id"],
-            name=op.f("fk_firm_agencies_person_id_persons"),
-        ),
+        sa.ForeignKeyConstraint(["firm_id"], ["firms.id"], name=op.f("fk_firm_agencies_firm_id_firms")),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], name=op.f("fk_firm_agencies_person_id_persons")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_firm_agencies")),
     )
-    op.create_index(
-        op.f("ix_firm_agencies_account_id"),
-        "firm_agencies",
-        ["account_id"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_firm_agencies_firm_id"), "firm_agencies", ["firm_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_firm_agencies_person_id"), "firm_agencies", ["person_id"], unique=False
-    )
-    op.create_index(
-        "ix_firm_agencies_status_requested",
-        "firm_agencies",
-        ["status", "requested_at"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_firm_agencies_account_id"), "firm_agencies", ["account_id"], unique=False)
+    op.create_index(op.f("ix_firm_agencies_firm_id"), "firm_agencies", ["firm_id"], unique=False)
+    op.create_index(op.f("ix_firm_agencies_person_id"), "firm_agencies", ["person_id"], unique=False)
+    op.create_index("ix_firm_agencies_status_requested", "firm_agencies", ["status", "requested_at"], unique=False)
     op.create_table(
         "refresh_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -485,35 +401,18 @@ def upgrade() -> None:
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_refresh_tokens_account_id_accounts"),
-        ),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_refresh_tokens_account_id_accounts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
     )
-    op.create_index(
-        op.f("ix_refresh_tokens_account_id"),
-        "refresh_tokens",
-        ["account_id"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_refresh_tokens_account_id"), "refresh_tokens", ["account_id"], unique=False)
     op.create_table(
         "list_entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
         sa.Column(
             "list_type",
-            sa.Enum(
-                "red",
-                "watch",
-                "serious",
-                "ban",
-                name="listtype",
-                native_enum=False,
-                length=10,
-            ),
+            sa.Enum("red", "watch", "serious", "ban", name="listtype", native_enum=False, length=10),
             nullable=False,
         ),
         sa.Column("department_id", sa.Integer(), nullable=False),
@@ -526,47 +425,24 @@ def upgrade() -> None:
         sa.Column("expires_on", sa.Date(), nullable=True),
         sa.Column(
             "status",
-            sa.Enum(
-                "active",
-                "removed",
-                "expired",
-                name="listentrystatus",
-                native_enum=False,
-                length=10,
-            ),
+            sa.Enum("active", "removed", "expired", name="listentrystatus", native_enum=False, length=10),
             nullable=False,
         ),
         sa.Column("removed_on", sa.Date(), nullable=True),
         sa.Column("removal_reason", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["departments.id"],
-            name=op.f("fk_list_entries_department_id_departments"),
+            ["department_id"], ["departments.id"], name=op.f("fk_list_entries_department_id_departments")
         ),
         sa.ForeignKeyConstraint(
-            ["record_id"],
-            ["credit_records.id"],
-            name=op.f("fk_list_entries_record_id_credit_records"),
+            ["record_id"], ["credit_records.id"], name=op.f("fk_list_entries_record_id_credit_records")
         ),
-        sa.ForeignKeyConstraint(
-            ["subject_id"],
-            ["subjects.id"],
-            name=op.f("fk_list_entries_subject_id_subjects"),
-        ),
+        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"], name=op.f("fk_list_entries_subject_id_subjects")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_list_entries")),
     )
+    op.create_index(op.f("ix_list_entries_department_id"), "list_entries", ["department_id"], unique=False)
     op.create_index(
-        op.f("ix_list_entries_department_id"),
-        "list_entries",
-        ["department_id"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_list_entries_subject_status",
-        "list_entries",
-        ["subject_id", "status", "list_type"],
-        unique=False,
+        "ix_list_entries_subject_status", "list_entries", ["subject_id", "status", "list_type"], unique=False
     )
     op.create_table(
         "record_events",
@@ -578,15 +454,11 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["record_id"],
-            ["credit_records.id"],
-            name=op.f("fk_record_events_record_id_credit_records"),
+            ["record_id"], ["credit_records.id"], name=op.f("fk_record_events_record_id_credit_records")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_events")),
     )
-    op.create_index(
-        op.f("ix_record_events_record_id"), "record_events", ["record_id"], unique=False
-    )
+    op.create_index(op.f("ix_record_events_record_id"), "record_events", ["record_id"], unique=False)
     # ### end Alembic commands ###
 
 
@@ -615,6 +487,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_credit_records_department_id"), table_name="credit_records")
     op.drop_index(op.f("ix_credit_records_batch_id"), table_name="credit_records")
     op.drop_table("credit_records")
+    op.drop_index(op.f("ix_card_shares_subject_id"), table_name="card_shares")
+    op.drop_index("ix_card_shares_account_created", table_name="card_shares")
+    op.drop_table("card_shares")
     op.drop_index(op.f("ix_record_batches_department_id"), table_name="record_batches")
     op.drop_table("record_batches")
     op.drop_index(op.f("ix_firms_region_code"), table_name="firms")
@@ -630,6 +505,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_persons_region_code"), table_name="persons")
     op.drop_index(op.f("ix_persons_phone_bidx"), table_name="persons")
     op.drop_table("persons")
+    op.drop_index("ix_evaluations_kind_grade", table_name="evaluations")
+    op.drop_table("evaluations")
+    op.drop_index("ix_evaluation_history_subject_at", table_name="evaluation_history")
+    op.drop_table("evaluation_history")
     op.drop_table("subjects")
     op.drop_index(op.f("ix_idempotency_keys_created_at"), table_name="idempotency_keys")
     op.drop_table("idempotency_keys")

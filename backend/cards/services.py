@@ -1,0 +1,329 @@
+"""信用名片 (credit card) services: assemble a subject's card, serve it from the cache, and render
+it for each audience.
+
+A card is assembled once per subject and cached (see :mod:`backend.cards.cache`) in one *cached
+form*: everything about the subject, the masked identity in clear and the unmasked identity
+encrypted. :func:`render_card` then cuts the view for the audience:
+
+- ``OWNER`` — the person themself (or a firm's legal representative / approved agent): every
+  current record with its status label, all list entries, evaluation with explanation and hints.
+  Identity unmasked only when ``unmasked=True`` (the person themself, a firm's legal representative).
+- ``SHARED`` — a card opened from a share link (信用名片分享): masked identity, records still in
+  effect (公示中 / 异议中), lists, evaluation with explanation, no hints.
+- ``PUBLIC`` — ``/public/v1/firms/{uscc}/card``: see :data:`PUBLIC_POLICY`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.cards import cache
+from backend.cards.evaluation import evaluation_from_rows
+from backend.common.crypto import PIIError, keyring, mask_id_number, mask_name
+from backend.db import utcnow
+from backend.errors import Conflict, NotFound
+from backend.evaluation.services import today_cn
+from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
+from backend.records.models import (
+    RECORD_KIND_LABELS,
+    RECORD_STATUS_LABELS,
+    SEVERITY_LABELS,
+    CreditRecord,
+    RecordStatus,
+)
+from backend.staff.models import Department
+from backend.subjects.models import Firm, Person
+
+CARD_FORMAT = 1
+IDENTITY_PURPOSE = "card.identity"  # AES-GCM associated data of the cached unmasked identity
+MAX_RECORDS = 200  # newest first; counts cover all of them
+
+# Which lists the public may see. 红名单, 严重失信主体名单 and 禁入 are published by law or policy
+# (国办发〔2019〕35号: 严重失信主体名单 依法公开; 红名单 is an incentive meant to be seen);
+# 重点关注名单 is a supervision tool and is not published.
+PUBLIC_LIST_TYPES = (ListType.RED, ListType.SERIOUS, ListType.BAN)
+IN_EFFECT = (RecordStatus.PUBLICIZING, RecordStatus.OBJECTED)
+
+PUBLIC_POLICY = (
+    "公开信用名片只含：企业名称、统一社会信用代码、登记状态、行业、成立日期；公共信用评价等级及其依据中"
+    "由正在公示的记录产生的理由；红名单、严重失信主体名单、市场和行业禁入的在列状态；各类正在公示的记录数量。"
+    "不含法定代表人等个人信息、重点关注名单、异议中的记录、已修复或到期的记录、改进建议。"
+)
+
+
+class Audience(StrEnum):
+    OWNER = "owner"
+    SHARED = "shared"
+    PUBLIC = "public"
+
+
+# --- assembly (cache miss) --------------------------------------------------------------
+
+
+def _identity(session: Session, subject_id: int) -> tuple[dict, dict, int | None]:
+    """(masked identity, unmasked identity, legal representative's person id) of a subject."""
+    person = session.get(Person, subject_id)
+    if person is not None:
+        unmasked = {"kind": "person", "name": person.name, "id_number": person.id_number,
+                    "region_code": person.region_code}
+        masked = {"kind": "person", "name": mask_name(person.name), "id_number": mask_id_number(person.id_number),
+                  "region_code": person.region_code}
+        return masked, unmasked, None
+    firm = session.get(Firm, subject_id)
+    if firm is None:
+        raise NotFound("subject_not_found", "没有找到该信用主体。")
+    base = {
+        "kind": "firm", "name": firm.name, "uscc": firm.uscc, "entity_type": firm.entity_type,
+        "region_code": firm.region_code, "reg_status": firm.reg_status, "industry": firm.industry,
+        "established_on": firm.established_on.isoformat() if firm.established_on else None,
+    }
+    rep_name = firm.legal_rep.name if firm.legal_rep is not None else None
+    unmasked = dict(base, legal_rep={"title": firm.legal_rep_title, "name": rep_name})
+    masked = dict(base, legal_rep={"title": firm.legal_rep_title, "name": mask_name(rep_name)})
+    return masked, unmasked, firm.legal_rep_id
+
+
+def _records(session: Session, subject_id: int, today: date) -> tuple[list, list[dict], dict[str, dict]]:
+    rows = session.execute(
+        select(
+            CreditRecord.id, CreditRecord.kind, CreditRecord.polarity, CreditRecord.title, CreditRecord.summary,
+            CreditRecord.decision_no, CreditRecord.decision_date, CreditRecord.severity, CreditRecord.status,
+            CreditRecord.publicity_start, CreditRecord.publicity_min_end, CreditRecord.publicity_max_end,
+            Department.short_name,
+        )
+        .join(Department, Department.id == CreditRecord.department_id)
+        .where(CreditRecord.subject_id == subject_id, CreditRecord.is_current.is_(True))
+        .order_by(CreditRecord.decision_date.desc(), CreditRecord.id.desc())
+    ).all()
+    items: list[dict] = []
+    counts: dict[str, dict] = {}
+    for r in rows:
+        in_effect = r.status in IN_EFFECT
+        public = (
+            r.status == RecordStatus.PUBLICIZING
+            and r.publicity_start <= today
+            and (r.publicity_max_end is None or r.publicity_max_end >= today)
+        )
+        kind = str(r.kind)
+        c = counts.setdefault(kind, {"kind": kind, "label": RECORD_KIND_LABELS[r.kind], "count": 0, "public_count": 0})
+        c["count"] += in_effect
+        c["public_count"] += public
+        if len(items) < MAX_RECORDS:
+            items.append({
+                "id": r.id, "kind": kind, "kind_label": RECORD_KIND_LABELS[r.kind], "polarity": str(r.polarity),
+                "title": r.title, "summary": r.summary, "decision_no": r.decision_no,
+                "decision_date": r.decision_date.isoformat(), "department": r.short_name,
+                "severity": str(r.severity) if r.severity else None,
+                "severity_label": SEVERITY_LABELS.get(r.severity) if r.severity else None,
+                "status": str(r.status), "status_label": RECORD_STATUS_LABELS[r.status],
+                "publicity_max_end": r.publicity_max_end.isoformat() if r.publicity_max_end else None,
+                "in_effect": in_effect, "public": public,
+            })
+    return rows, items, counts
+
+
+def _lists(session: Session, subject_id: int, today: date) -> tuple[list, list[dict]]:
+    """(all list-entry rows — the evaluation needs them —, the active entries shown on the card)."""
+    rows = session.execute(
+        select(ListEntry.id, ListEntry.list_type, ListEntry.status, ListEntry.listed_on, ListEntry.expires_on,
+               ListEntry.reason, ListEntry.domain, Department.short_name)
+        .join(Department, Department.id == ListEntry.department_id)
+        .where(ListEntry.subject_id == subject_id)
+        .order_by(ListEntry.listed_on.desc(), ListEntry.id.desc())
+    ).all()
+    shown = [
+        {"id": r.id, "list_type": str(r.list_type), "label": LIST_TYPE_LABELS[r.list_type],
+         "listed_on": r.listed_on.isoformat(), "expires_on": r.expires_on.isoformat() if r.expires_on else None,
+         "reason": r.reason, "domain": r.domain, "department": r.short_name}
+        for r in rows
+        # an unswept expiry is not shown as listed
+        if r.status == ListEntryStatus.ACTIVE and (r.expires_on is None or r.expires_on >= today)
+    ]
+    return rows, shown
+
+
+def assemble_card(session: Session, subject_id: int) -> dict:
+    """The cached form of a subject's card, straight from the database (no cache involved)."""
+    today = today_cn()
+    masked, unmasked, legal_rep_id = _identity(session, subject_id)
+    record_rows, records, counts = _records(session, subject_id, today)
+    list_rows, lists = _lists(session, subject_id, today)
+    return {
+        "format": CARD_FORMAT,
+        "subject_id": subject_id,
+        "kind": masked["kind"],
+        "legal_rep_id": legal_rep_id,
+        "identity_masked": masked,
+        "identity_enc": keyring().encrypt(IDENTITY_PURPOSE, json.dumps(unmasked, ensure_ascii=False)),
+        "evaluation": evaluation_from_rows(masked["kind"], record_rows, list_rows),
+        "lists": lists,
+        "record_counts": sorted(counts.values(), key=lambda c: c["kind"]),
+        "records": records,
+        # 信用承诺 (commitments) arrive with a later issue; the key is part of the card already.
+        "commitments": [],
+        "generated_at": utcnow().isoformat(timespec="seconds"),
+    }
+
+
+def _today() -> str:
+    return today_cn().isoformat()
+
+
+def _dumps(obj: dict) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _cached_form(session: Session, subject_id: int, body: bytes | None, gen: bytes) -> dict:
+    if body is not None:
+        card = json.loads(body)
+        # A card of another day is stale: the evaluation decays and "可申请修复" dates move daily.
+        if card.get("format") == CARD_FORMAT and card.get("day") == _today():
+            return card
+    card = assemble_card(session, subject_id)
+    card["day"] = _today()
+    cache.write(subject_id, gen, _dumps(card))
+    return card
+
+
+def load_card(session: Session, subject_id: int, *, use_cache: bool = True) -> dict:
+    """The cached form of the card: from the cache, or assembled and cached (see module doc)."""
+    if not use_cache:
+        return assemble_card(session, subject_id)
+    body, gen = cache.read(subject_id)
+    return _cached_form(session, subject_id, body, gen)
+
+
+def card_json(session: Session, subject_id: int, audience: Audience, *, unmasked: bool = False) -> bytes:
+    """The rendered card as JSON bytes. Hot path: one cache round trip, then the rendered bytes
+    from the process-local cache keyed by the subject's generation (no SQL, no JSON work)."""
+    body, gen = cache.read(subject_id)
+    key = (subject_id, gen, str(audience), unmasked)
+    out = cache.local_get(key)
+    if out is None:
+        out = _dumps(render_card(_cached_form(session, subject_id, body, gen), audience, unmasked=unmasked))
+        cache.local_put(key, out)
+    return out
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def _list_status(entries: list[dict], types=tuple(ListType)) -> list[dict]:
+    listed = {e["list_type"] for e in entries}
+    return [{"list_type": str(t), "label": LIST_TYPE_LABELS[t], "listed": str(t) in listed} for t in types]
+
+
+def _strip(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in ("in_effect", "public")}
+
+
+def _identity_of(card: dict, unmasked: bool) -> dict:
+    if unmasked:
+        try:
+            ident = json.loads(keyring().decrypt(IDENTITY_PURPOSE, card["identity_enc"]))
+            return dict(ident, masked=False)
+        except (PIIError, KeyError, ValueError):
+            pass  # a rotated-out key: fall back to the masked view rather than fail
+    return dict(card["identity_masked"], masked=True)
+
+
+def render_card(card: dict, audience: Audience, *, unmasked: bool = False) -> dict:
+    """The response body for ``audience`` from the cached form."""
+    ev = card.get("evaluation")
+    if audience is Audience.PUBLIC:
+        return _render_public(card)
+    if audience is Audience.SHARED:
+        records = [_strip(r) for r in card["records"] if r["in_effect"]]
+        ev = {k: v for k, v in ev.items() if k != "hints"} if ev else None
+        unmasked = False
+    else:
+        records = [_strip(r) for r in card["records"]]
+    return {
+        "subject": _identity_of(card, unmasked),
+        "evaluation": ev,
+        "list_status": _list_status(card["lists"]),
+        "lists": card["lists"],
+        "record_counts": [{"kind": c["kind"], "label": c["label"], "count": c["count"]}
+                          for c in card["record_counts"] if c["count"]],
+        "records": records,
+        "commitments": card["commitments"],
+        "as_of": card["generated_at"],
+    }
+
+
+def _render_public(card: dict) -> dict:
+    public_records = {r["id"] for r in card["records"] if r["public"]}
+    lists = [e for e in card["lists"] if e["list_type"] in {str(t) for t in PUBLIC_LIST_TYPES}]
+    public_entries = {e["id"] for e in lists}
+    ident = card["identity_masked"]
+    ev = card.get("evaluation")
+    if ev:
+        ev = {k: ev.get(k) for k in ("kind", "grade", "grade_label", "rules_version", "as_of")}
+        ev["reasons"] = [
+            {k: item.get(k) for k in ("kind", "label", "title", "points", "dimension_label", "note")}
+            for item in card["evaluation"].get("explanation", [])
+            if _public_reason(item, public_records, public_entries)
+        ]
+    return {
+        "subject": {k: ident.get(k) for k in ("kind", "name", "uscc", "entity_type", "reg_status", "industry",
+                                               "established_on")},
+        "evaluation": ev,
+        "list_status": _list_status(lists, PUBLIC_LIST_TYPES),
+        "lists": [{k: e[k] for k in ("list_type", "label", "listed_on", "expires_on", "department")} for e in lists],
+        "record_counts": [{"kind": c["kind"], "label": c["label"], "count": c["public_count"]}
+                          for c in card["record_counts"] if c["public_count"]],
+        "as_of": card["generated_at"],
+        "policy": PUBLIC_POLICY,
+    }
+
+
+def _public_reason(item: dict, public_records: set, public_entries: set) -> bool:
+    """A reason is public when what it rests on is: a publicized record, a public list entry, or an
+    adjustment (cap / clamp / force) that names nothing. Commitments are not (yet) public here."""
+    if item.get("record_id") is not None:
+        return item["record_id"] in public_records
+    if item.get("list_entry_id") is not None:
+        return item["list_entry_id"] in public_entries
+    return item.get("commitment_id") is None and item.get("kind") in ("cap", "clamp", "force")
+
+
+# --- entry points for the views -----------------------------------------------------------
+
+
+def _require_identity(actor) -> int:
+    if actor.person_id is None:
+        raise Conflict("identity_required", "请先完成实名认证，再查看本人的信用名片。")
+    return actor.person_id
+
+
+def my_card(session: Session, actor) -> dict:
+    """The logged-in person's own card, unmasked (``me/card``), as a dict (bot, other callers)."""
+    return render_card(load_card(session, _require_identity(actor)), Audience.OWNER, unmasked=True)
+
+
+def my_card_json(session: Session, actor) -> bytes:
+    """:func:`my_card` as response bytes (the mini-program view)."""
+    return card_json(session, _require_identity(actor), Audience.OWNER, unmasked=True)
+
+
+def firm_card_json(session: Session, actor, uscc: str) -> bytes:
+    """A firm's card for its legal representative (unmasked) or an approved agent (masked)."""
+    from backend.cards.access import require_firm_agent
+    from backend.subjects.services import get_firm
+
+    firm = get_firm(session, uscc)  # 422 with the validator's reason, 404 if unknown
+    require_firm_agent(session, actor, firm)
+    is_rep = actor.person_id is not None and actor.person_id == firm.legal_rep_id
+    return card_json(session, firm.id, Audience.OWNER, unmasked=is_rep)
+
+
+def public_firm_card_json(session: Session, uscc: str) -> bytes:
+    """Public information only (see :data:`PUBLIC_POLICY`)."""
+    from backend.subjects.services import get_firm
+
+    return card_json(session, get_firm(session, uscc).id, Audience.PUBLIC)

@@ -1,0 +1,354 @@
+"""Speed benchmark of ``GET /miniapp/v1/me/card`` (信用名片) at scale, on PostgreSQL and Redis.
+
+1. Data: a dedicated database (default ``bench_h8``) with ``--persons`` persons (default 1,000,000),
+   N/8 firms and ~4 records per subject from the scale loader (``backend.demo.scale.load_scale``,
+   COPY), plus mini-program accounts bound to every ``--account-every``-th person. Loaded once;
+   later runs reuse it.
+2. Latency: the real app under gunicorn (2 workers), cache flushed first, a realistic mix of cold
+   (first look at a card: assembled from PostgreSQL, evaluation rescored and stored) and warm
+   (served from Redis) requests. The server-side time is the ``X-Server-Time`` header (see
+   ``backend/server_timing.py``): p50 / p90 / p99 / max per class and overall. Target: p99 ≤ 15 ms.
+3. Throughput: ``wrk`` (or a Python keep-alive client when wrk is absent) against the same gunicorn
+   settings serving (a) me/card for warmed accounts and (b) a bare Flask app returning
+   ``{"ok": true}`` — in the same run, and the ratio. Target: ≥ 60 %.
+
+Traffic goes only to 127.0.0.1; every phase is bounded in requests and seconds.
+
+    .venv/bin/python bench/card.py                      # 1 M persons (first run loads them)
+    .venv/bin/python bench/card.py --persons 20000 --latency-requests 2000 --duration 5   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-key-0123456789abcdef0123456789"
+
+# The bare baseline, served by the same gunicorn settings: ``gunicorn bench.card:bare_app``.
+bare_app = Flask("bare")
+
+
+@bare_app.get("/ok")
+def _ok():
+    return {"ok": True}
+
+
+# --- setup ------------------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    base, dbname = url.replace("+psycopg", "", 1).split("?")[0].rsplit("/", 1)
+    admin = f"{base}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+            print(f"created database {dbname}")
+
+
+def env_for(db_url: str, redis_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(APP_ENV="development", SECRET_KEY=SECRET, DATABASE_URL=db_url, REDIS_URL=redis_url,
+               JOBS_INLINE="1", RATELIMIT_ENABLED="0", PYTHONPATH=str(ROOT))
+    env.pop("SQL_ECHO", None)
+    return env
+
+
+def prepare(args) -> list[int]:
+    """Migrate, load the scale data if missing, bind accounts; return the benchmark account ids."""
+    import sqlalchemy as sa
+
+    ensure_database(args.database_url)
+    os.environ.update(env_for(args.database_url, args.redis_url))
+    from backend import create_app
+    from backend.extensions import get_session
+    from backend.migrate import upgrade
+
+    upgrade(args.database_url)
+    app = create_app()
+    with app.app_context():
+        session = get_session()
+        have = session.execute(sa.text("SELECT count(*) FROM persons")).scalar()
+        if have < args.persons:
+            from backend.demo.scale import load_scale
+
+            print(f"loading {args.persons - have:,} persons (have {have:,}) …", flush=True)
+            report = load_scale(session, args.persons - have, progress=lambda m: print("  ", m, flush=True))
+            session.commit()
+            print(json.dumps(report.as_dict(), ensure_ascii=False))
+        made = session.execute(sa.text(
+            "INSERT INTO accounts (openid, person_id, identity_level, disabled, created_at) "
+            "SELECT 'bench-' || p.id, p.id, 'self_declared', false, now() FROM persons p "
+            "WHERE p.id % :every = 0 ON CONFLICT (openid) DO NOTHING"), {"every": args.account_every}).rowcount
+        session.commit()
+        if made:
+            print(f"bound {made:,} accounts")
+        ids = list(session.execute(sa.text("SELECT id FROM accounts WHERE openid LIKE 'bench-%' ORDER BY id")).scalars())
+        counts = session.execute(sa.text(
+            "SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM firms), (SELECT count(*) FROM credit_records), "
+            "(SELECT count(*) FROM list_entries), (SELECT count(*) FROM evaluations)")).one()
+        print("data: persons {:,}, firms {:,}, records {:,}, list entries {:,}, evaluations stored {:,}".format(*counts))
+    return ids
+
+
+def tokens_for(account_ids: list[int]) -> dict[int, str]:
+    from backend.common.tokens import ACCOUNT_TOKEN, sign
+
+    return {a: sign(SECRET, ACCOUNT_TOKEN, {"a": a}) for a in account_ids}
+
+
+def flush_cache(redis_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+# --- gunicorn -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, target: str, env: dict, workers: int, threads: int) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+             "--keep-alive", "30", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", target],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        path = "/ok" if "bare" in target else "/healthz"
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", path)
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn {target} did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# --- latency phase ------------------------------------------------------------------------------
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
+
+
+def latency_phase(port: int, tokens: dict[int, str], args) -> dict:
+    """``--latency-requests`` requests from 2 keep-alive clients; ``--cold-share`` of them first looks."""
+    rng = random.Random(7)
+    ids = list(tokens)
+    rng.shuffle(ids)
+    fresh = iter(ids)
+    seen: list[int] = []
+    plan: list[tuple[int, str]] = []
+    for _ in range(args.latency_requests):
+        if not seen or rng.random() < args.cold_share:
+            a = next(fresh)
+            seen.append(a)
+            plan.append((a, "cold"))
+        else:
+            # Returning users: a skewed pick (recent and frequent users come back more).
+            plan.append((seen[min(len(seen) - 1, int(rng.paretovariate(1.2)) - 1)] if rng.random() < 0.5
+                         else rng.choice(seen), "warm"))
+    results: dict[str, list[float]] = {"cold": [], "warm": []}
+    client_ms: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    cursor = iter(range(len(plan)))
+    stop_at = time.monotonic() + args.max_seconds
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop_at:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                return
+            account, kind = plan[i]
+            t0 = time.perf_counter()
+            conn.request("GET", "/miniapp/v1/me/card", headers={"Authorization": f"Bearer {tokens[account]}"})
+            resp = conn.getresponse()
+            resp.read()
+            dt = (time.perf_counter() - t0) * 1000
+            with lock:
+                if resp.status != 200:
+                    errors.append(resp.status)
+                    continue
+                results[kind].append(float(resp.headers["X-Server-Time"]))
+                client_ms.append(dt)
+
+    threads = [threading.Thread(target=worker) for _ in range(args.latency_clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    allv = results["cold"] + results["warm"]
+    summary = {k: _stats(v) for k, v in (("cold", results["cold"]), ("warm", results["warm"]), ("all", allv))}
+    summary["client_all"] = _stats(client_ms)
+    summary["errors"] = len(errors)
+    return summary
+
+
+def _stats(v: list[float]) -> dict:
+    return {"n": len(v), "p50": pct(v, 50), "p90": pct(v, 90), "p99": pct(v, 99), "max": max(v) if v else None,
+            "mean": statistics.fmean(v) if v else None}
+
+
+# --- throughput phase ---------------------------------------------------------------------------
+
+
+def wrk_run(port: int, path: str, tokens: list[str], args) -> float:
+    script = None
+    cmd = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{args.duration}s", "--latency"]
+    if tokens:
+        fd, script = tempfile.mkstemp(suffix=".lua")
+        with os.fdopen(fd, "w") as f:
+            f.write("local tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n")
+            f.write("local i = 0\nrequest = function()\n  i = i % #tokens + 1\n"
+                    f'  return wrk.format("GET", "{path}", {{["Authorization"] = "Bearer " .. tokens[i]}})\nend\n')
+        cmd += ["-s", script]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 30).stdout
+    finally:
+        if script:
+            os.unlink(script)
+    rps = next(float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec"))
+    bad = [line for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line]
+    if bad:
+        print("   wrk:", "; ".join(b.strip() for b in bad))
+    return rps
+
+
+def python_run(port: int, path: str, tokens: list[str], args) -> float:
+    done = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + args.duration
+
+    def worker(k: int):
+        nonlocal done
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        n, i = 0, k
+        while time.monotonic() < stop_at:
+            headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"} if tokens else {}
+            conn.request("GET", path, headers=headers)
+            conn.getresponse().read()
+            n, i = n + 1, i + 1
+        with lock:
+            done += n
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(args.connections)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done / (time.monotonic() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_h8")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--account-every", type=int, default=10, help="bind an account to every k-th person")
+    ap.add_argument("--latency-requests", type=int, default=6000)
+    ap.add_argument("--latency-clients", type=int, default=2)
+    ap.add_argument("--cold-share", type=float, default=0.2, help="share of requests that are a first look")
+    ap.add_argument("--max-seconds", type=float, default=180, help="bound on the latency phase")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    ap.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--wrk-threads", type=int, default=1)
+    ap.add_argument("--hot-accounts", type=int, default=2000, help="warmed accounts used in the throughput run")
+    ap.add_argument("--prepare-only", action="store_true", help="load the data and stop")
+    args = ap.parse_args()
+
+    account_ids = prepare(args)
+    if args.prepare_only:
+        return
+    need = int(args.latency_requests * args.cold_share * 1.5) + args.hot_accounts + 10
+    if len(account_ids) < need:
+        sys.exit(f"only {len(account_ids)} accounts; lower --account-every")
+    rng = random.Random(11)
+    sample = rng.sample(account_ids, need)
+    tokens = tokens_for(sample)
+    env = env_for(args.database_url, args.redis_url)
+    flush_cache(args.redis_url)
+    client = "wrk" if shutil.which("wrk") else "python"
+    run = wrk_run if client == "wrk" else python_run
+
+    print(f"\nme/card latency: {args.latency_requests} requests, {args.latency_clients} clients, "
+          f"{args.cold_share:.0%} first looks (cold), gunicorn {args.workers} workers × {args.threads} threads")
+    server = Server("wsgi:app", env, args.workers, args.threads)
+    try:
+        lat = latency_phase(server.port, tokens, args)
+        for k in ("cold", "warm", "all"):
+            s = lat[k]
+            print(f"  server {k:4s} n={s['n']:5d}  p50 {s['p50']:6.2f} ms  p90 {s['p90']:6.2f} ms  "
+                  f"p99 {s['p99']:6.2f} ms  max {s['max']:7.2f} ms")
+        c = lat["client_all"]
+        print(f"  client all  n={c['n']:5d}  p50 {c['p50']:6.2f} ms  p99 {c['p99']:6.2f} ms   errors {lat['errors']}")
+        print(f"  p99 target ≤ 15 ms: {'MET' if lat['all']['p99'] <= 15 else 'NOT MET'}")
+
+        hot = sample[-args.hot_accounts:]
+        hot_tokens = [tokens[a] for a in hot]
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        for t in hot_tokens:  # warm the throughput set
+            conn.request("GET", "/miniapp/v1/me/card", headers={"Authorization": f"Bearer {t}"})
+            conn.getresponse().read()
+        print(f"\nthroughput ({client}, {args.connections} connections, {args.duration} s each, same gunicorn settings)")
+        card_rps = run(server.port, "/miniapp/v1/me/card", hot_tokens, args)
+    finally:
+        server.stop()
+    bare = Server("bench.card:bare_app", env, args.workers, args.threads)
+    try:
+        bare_rps = run(bare.port, "/ok", [], args)
+    finally:
+        bare.stop()
+    ratio = card_rps / bare_rps
+    print(f"  me/card (warm, {len(hot_tokens)} accounts): {card_rps:8.0f} req/s")
+    print(f"  bare Flask {{\"ok\": true}}:          {bare_rps:8.0f} req/s")
+    print(f"  ratio: {ratio:.0%}  (target ≥ 60 %: {'MET' if ratio >= 0.6 else 'NOT MET'})")
+
+
+if __name__ == "__main__":
+    main()
