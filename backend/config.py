@@ -88,6 +88,14 @@ class Config:
     RATELIMIT_LOGIN: str = "10 per minute"
     RATELIMIT_WRITE: str = "60 per minute"
     BATCH_MAX_ROWS: int = 10_000
+    # Absolute base of links we hand out (shared cards, QR codes); empty: the request's own host.
+    PUBLIC_BASE_URL: str = ""
+    CARD_CACHE_TTL: int = 3600  # seconds a cached 信用名片 lives (backend/cards/cache.py)
+    # Seconds the account state checked on every mini-program request is cached (0: off);
+    # changes invalidate it after commit (backend/subjects/account_cache.py), the TTL is a backstop.
+    ACCOUNT_CACHE_TTL: int = 60
+    # Keep process-local copies of hot Redis keys that Redis itself invalidates (backend/nearcache.py).
+    NEAR_CACHE: bool = True
     SQL_ECHO: bool = False
     # RQ: run jobs inline when no Redis (embedded default) or when forced (tests).
     JOBS_INLINE: bool = True
@@ -131,7 +139,7 @@ class Config:
         for name in (
             "WECHAT_MINIAPP_APPID", "WECHAT_MINIAPP_SECRET", "WECHAT_MP_APPID", "WECHAT_MP_SECRET",
             "WECHAT_MP_TOKEN", "WECHAT_MP_AES_KEY", "WECHAT_API_BASE", "IDENTITY_VERIFIER",
-            "RATELIMIT_LOGIN", "RATELIMIT_WRITE",
+            "RATELIMIT_LOGIN", "RATELIMIT_WRITE", "PUBLIC_BASE_URL",
         ):
             if env.get(name):
                 setattr(cfg, name, env[name])
@@ -140,10 +148,19 @@ class Config:
         cfg.REQUIRE_REAL_IDENTITY = _bool(env.get("REQUIRE_REAL_IDENTITY"), prod)
         cfg.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
         cfg.SQL_ECHO = _bool(env.get("SQL_ECHO"))
+        cfg.NEAR_CACHE = _bool(env.get("NEAR_CACHE"), True)
         cfg.JOBS_INLINE = _bool(env.get("JOBS_INLINE"), not cfg.REDIS_URL)
         cfg.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", env.get("ACCESS_TOKEN_TTL"), cfg.ACCESS_TOKEN_TTL)
         cfg.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", env.get("REFRESH_TOKEN_TTL"), cfg.REFRESH_TOKEN_TTL)
         cfg.BATCH_MAX_ROWS = _int("BATCH_MAX_ROWS", env.get("BATCH_MAX_ROWS"), cfg.BATCH_MAX_ROWS)
+        cfg.CARD_CACHE_TTL = _int("CARD_CACHE_TTL", env.get("CARD_CACHE_TTL"), cfg.CARD_CACHE_TTL)
+        cfg.ACCOUNT_CACHE_TTL = _int("ACCOUNT_CACHE_TTL", env.get("ACCOUNT_CACHE_TTL"), cfg.ACCOUNT_CACHE_TTL)
+        if cfg.CARD_CACHE_TTL <= 0:
+            raise ConfigError("CARD_CACHE_TTL must be a positive number of seconds")
+        if cfg.ACCOUNT_CACHE_TTL < 0:
+            raise ConfigError("ACCOUNT_CACHE_TTL must be 0 (off) or a positive number of seconds")
+        if cfg.PUBLIC_BASE_URL and not cfg.PUBLIC_BASE_URL.startswith(("https://", "http://")):
+            raise ConfigError("PUBLIC_BASE_URL must be an absolute http(s) URL")
         return cfg
 
     def as_flask(self) -> dict:

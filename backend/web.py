@@ -8,23 +8,43 @@ response rolls back. After-commit hooks (jobs, cache invalidation, WeChat pushes
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterable
 
 from flask import Flask, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import IntegrityError
 
+from backend.cache import get_store
 from backend.common.actor import Actor
 from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, verify
 from backend.db import wants_commit_on_refusal
 from backend.errors import Conflict, Forbidden, Unauthorized, error_body
 from backend.extensions import get_session
+from backend.nearcache import get_near_cache
+from backend.subjects import account_cache
 
 _REQUEST_KEYS = ("db_session", "actor", "rate_key")
+
+
+class LazyCookieSessions(SecureCookieSessionInterface):
+    """Flask's cookie session, minus the signing setup on requests that carry no session cookie.
+
+    The APIs authenticate with bearer tokens and never send the cookie, yet Flask builds an
+    itsdangerous serializer for every request to look for it (~20 µs, a tenth of a warm me/card).
+    Without the cookie the result is the same empty session; setting it works as before.
+    """
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def register_commit_point(app: Flask) -> None:
     from backend.server_timing import register_server_timer
 
+    app.session_interface = LazyCookieSessions()
     register_server_timer(app)  # first: its after_request runs last, timing the commit too
 
     @app.before_request
@@ -50,6 +70,10 @@ def register_commit_point(app: Flask) -> None:
     def _commit(response):
         sess = g.get("db_session")
         if sess is None:
+            return response
+        if not sess.in_transaction() and not sess.info:
+            # The view took a session but ran no SQL (a cache hit) and left nothing pending (no
+            # after-commit hook, no flag in ``info``): there is nothing to commit.
             return response
         keep = wants_commit_on_refusal(sess)
         if response.status_code >= 500 or (response.status_code >= 400 and not keep):
@@ -84,15 +108,73 @@ def current_actor() -> Actor:
     return actor
 
 
+class _VerifiedTokens:
+    """Access tokens this process has verified: token → (payload, signing time).
+
+    Checking an itsdangerous signature (two HMACs, base64, JSON) is the largest cost left on a warm
+    ``me/card``, and a mini-program sends the same token for up to ``ACCESS_TOKEN_TTL``. A token
+    found here had a valid signature under this app's secret; its age is checked again at every
+    use, so it expires exactly when :func:`backend.common.tokens.verify` would say so.
+    """
+
+    MAX = 20_000
+
+    def __init__(self, secret: str, purpose: str) -> None:
+        from itsdangerous import URLSafeTimedSerializer
+
+        self.serializer = URLSafeTimedSerializer(secret, salt=purpose)
+        self.secret, self.purpose = secret, purpose
+        self.data: dict[str, tuple[dict, float]] = {}
+
+    def payload(self, token: str, max_age: int) -> dict:
+        hit = self.data.get(token)
+        if hit is not None and 0 <= time.time() - hit[1] <= max_age:
+            return hit[0]
+        try:
+            payload, signed_at = self.serializer.loads(token, max_age=max_age, return_timestamp=True)
+        except Exception:
+            self.data.pop(token, None)
+            return verify(self.secret, self.purpose, token, max_age)  # raises the plain refusal
+        if isinstance(payload, dict):
+            if len(self.data) >= self.MAX:
+                self.data.clear()  # rare; simpler and cheaper than an LRU on every hit
+            self.data[token] = (payload, signed_at.timestamp())
+        return payload
+
+
+def _account_token_payload(token: str) -> dict:
+    cfg = current_app.config
+    memo = current_app.extensions.get("verified_account_tokens")
+    if memo is None or memo.secret != cfg["SECRET_KEY"]:
+        memo = current_app.extensions["verified_account_tokens"] = _VerifiedTokens(cfg["SECRET_KEY"], ACCOUNT_TOKEN)
+    return memo.payload(token, cfg["ACCESS_TOKEN_TTL"])
+
+
 def load_account_actor(token: str) -> Actor:
+    """The account behind a valid access token, if it exists and is not disabled.
+
+    Its state comes from the shared account cache (``backend.subjects.account_cache``: a hit runs
+    no SQL and opens no session); a miss reads the database and fills the cache. Disabling an
+    account or binding/unbinding its identity invalidates the entry after commit, so the change
+    holds from the very next request on every node.
+    """
     from backend.subjects.models import Account
 
     cfg = current_app.config
-    payload = verify(cfg["SECRET_KEY"], ACCOUNT_TOKEN, token, cfg["ACCESS_TOKEN_TTL"])
-    account = get_session().get(Account, payload.get("a"))
-    if account is None or account.disabled:
+    payload = _account_token_payload(token)
+    account_id = payload.get("a") if isinstance(payload, dict) else None
+    if type(account_id) is not int:
+        raise Unauthorized("token_invalid", "登录信息无效，请重新登录。")
+    ttl = cfg.get("ACCOUNT_CACHE_TTL", account_cache.DEFAULT_TTL)
+    store = get_store() if ttl > 0 else None
+    state, tag = account_cache.read(store, account_id, get_near_cache()) if store is not None else (None, None)
+    if state is None:
+        state = account_cache.AccountState.of(get_session().get(Account, account_id))
+        if store is not None:
+            account_cache.write(store, account_id, tag, state, ttl)
+    if not state.usable:
         raise Unauthorized("account_disabled", "该账号不可用，请联系客服。")
-    return Actor("account", account.id, person_id=account.person_id, ip=request.remote_addr)
+    return Actor("account", account_id, person_id=state.person_id, ip=request.remote_addr)
 
 
 def account_required(fn: Callable) -> Callable:

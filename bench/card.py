@@ -10,7 +10,10 @@
    ``backend/server_timing.py``): p50 / p90 / p99 / max per class and overall. Target: p99 ≤ 15 ms.
 3. Throughput: ``wrk`` (or a Python keep-alive client when wrk is absent) against the same gunicorn
    settings serving (a) me/card for warmed accounts and (b) a bare Flask app returning
-   ``{"ok": true}`` — in the same run, and the ratio. Target: ≥ 60 %.
+   ``{"ok": true}`` — both servers up, ``--rounds`` alternating runs, the median of the rounds' ratios.
+   Target: ≥ 60 %.
+
+A benchmark reports, it does not fail: each target is printed as "target met" / "target NOT met".
 
 Traffic goes only to 127.0.0.1; every phase is bounded in requests and seconds.
 
@@ -68,7 +71,9 @@ def ensure_database(url: str) -> None:
 def env_for(db_url: str, redis_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(APP_ENV="development", SECRET_KEY=SECRET, DATABASE_URL=db_url, REDIS_URL=redis_url,
-               JOBS_INLINE="1", RATELIMIT_ENABLED="0", PYTHONPATH=str(ROOT))
+               JOBS_INLINE="1", PYTHONPATH=str(ROOT),
+               # As in production: the rate limiter is on (reads must not pay for it).
+               RATELIMIT_ENABLED="1")
     env.pop("SQL_ECHO", None)
     return env
 
@@ -240,9 +245,12 @@ def wrk_run(port: int, path: str, tokens: list[str], args) -> float:
     if tokens:
         fd, script = tempfile.mkstemp(suffix=".lua")
         with os.fdopen(fd, "w") as f:
+            # Requests are formatted once, up front: wrk shares the CPUs with the server, and
+            # formatting each request in Lua would be charged to me/card but not to the bare app.
             f.write("local tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n")
-            f.write("local i = 0\nrequest = function()\n  i = i % #tokens + 1\n"
-                    f'  return wrk.format("GET", "{path}", {{["Authorization"] = "Bearer " .. tokens[i]}})\nend\n')
+            f.write("local reqs = {}\nfor k, t in ipairs(tokens) do\n"
+                    f'  reqs[k] = wrk.format("GET", "{path}", {{["Authorization"] = "Bearer " .. t}})\nend\n'
+                    "local i = 0\nrequest = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
         cmd += ["-s", script]
     cmd.append(f"http://127.0.0.1:{port}{path}")
     try:
@@ -296,6 +304,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     ap.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating me/card and bare runs (medians compared)")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--wrk-threads", type=int, default=1)
     ap.add_argument("--hot-accounts", type=int, default=2000, help="warmed accounts used in the throughput run")
@@ -319,6 +328,7 @@ def main() -> None:
     print(f"\nme/card latency: {args.latency_requests} requests, {args.latency_clients} clients, "
           f"{args.cold_share:.0%} first looks (cold), gunicorn {args.workers} workers × {args.threads} threads")
     server = Server("wsgi:app", env, args.workers, args.threads)
+    bare = None
     try:
         lat = latency_phase(server.port, tokens, args)
         for k in ("cold", "warm", "all"):
@@ -327,7 +337,6 @@ def main() -> None:
                   f"p99 {s['p99']:6.2f} ms  max {s['max']:7.2f} ms")
         c = lat["client_all"]
         print(f"  client all  n={c['n']:5d}  p50 {c['p50']:6.2f} ms  p99 {c['p99']:6.2f} ms   errors {lat['errors']}")
-        print(f"  p99 target ≤ 15 ms: {'MET' if lat['all']['p99'] <= 15 else 'NOT MET'}")
 
         hot = sample[-args.hot_accounts:]
         hot_tokens = [tokens[a] for a in hot]
@@ -335,19 +344,32 @@ def main() -> None:
         for t in hot_tokens:  # warm the throughput set
             conn.request("GET", "/miniapp/v1/me/card", headers={"Authorization": f"Bearer {t}"})
             conn.getresponse().read()
-        print(f"\nthroughput ({client}, {args.connections} connections, {args.duration} s each, same gunicorn settings)")
-        card_rps = run(server.port, "/miniapp/v1/me/card", hot_tokens, args)
+        bare = Server("bench.card:bare_app", env, args.workers, args.threads)
+        print(f"\nthroughput ({client}, {args.connections} connections, {args.rounds} alternating rounds of "
+              f"{args.duration} s each, same gunicorn settings)")
+        # Alternating rounds, each ratio from adjacent runs, then the median: on a shared machine the background load
+        # drifts, and two back-to-back single runs can differ by a factor of three.
+        card_runs, bare_runs = [], []
+        for r in range(args.rounds):
+            card_runs.append(run(server.port, "/miniapp/v1/me/card", hot_tokens, args))
+            bare_runs.append(run(bare.port, "/ok", [], args))
+            print(f"  round {r + 1}: me/card {card_runs[-1]:8.0f} req/s   bare {bare_runs[-1]:8.0f} req/s   "
+                  f"ratio {card_runs[-1] / bare_runs[-1]:.0%}")
     finally:
         server.stop()
-    bare = Server("bench.card:bare_app", env, args.workers, args.threads)
-    try:
-        bare_rps = run(bare.port, "/ok", [], args)
-    finally:
-        bare.stop()
-    ratio = card_rps / bare_rps
-    print(f"  me/card (warm, {len(hot_tokens)} accounts): {card_rps:8.0f} req/s")
-    print(f"  bare Flask {{\"ok\": true}}:          {bare_rps:8.0f} req/s")
-    print(f"  ratio: {ratio:.0%}  (target ≥ 60 %: {'MET' if ratio >= 0.6 else 'NOT MET'})")
+        if bare is not None:
+            bare.stop()
+    card_rps, bare_rps = statistics.median(card_runs), statistics.median(bare_runs)
+    ratio = statistics.median(c / b for c, b in zip(card_runs, bare_runs, strict=True))  # paired rounds
+    p99 = lat["all"]["p99"]
+    print("\nsummary")
+    print(f"  me/card server time: p50 {lat['all']['p50']:.2f} ms, p99 {p99:.2f} ms "
+          f"(warm p50 {lat['warm']['p50']:.2f} ms, cold p50 {lat['cold']['p50']:.2f} ms)")
+    print(f"  p99 ≤ 15 ms: {'target met' if p99 <= 15 else 'target NOT met'}")
+    print(f"  throughput (medians): me/card (warm, {len(hot_tokens)} accounts) {card_rps:.0f} req/s, "
+          f"bare Flask {{\"ok\": true}} {bare_rps:.0f} req/s")
+    print(f"  ratio (median of the rounds' ratios) {ratio:.0%} ≥ 60 %: "
+          f"{'target met' if ratio >= 0.6 else 'target NOT met'}")
 
 
 if __name__ == "__main__":

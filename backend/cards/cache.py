@@ -56,6 +56,12 @@ def _store():
     return get_store(current_app)
 
 
+def _near():
+    from backend.nearcache import get_near_cache
+
+    return get_near_cache()
+
+
 def _ttl() -> int:
     from flask import current_app, has_app_context
 
@@ -84,6 +90,28 @@ def read(subject_id: int, store=None) -> tuple[bytes | None, bytes]:
     return None, gen
 
 
+def generation(subject_id: int, store=None) -> bytes:
+    """The subject's current generation (``b"-"`` if the store failed), for the local views.
+
+    With Redis it comes from this process's near cache (``backend.nearcache``), which Redis keeps
+    exact: a warm hit makes no round trip.
+    """
+    store = store or _store()
+    if store is None:
+        return b"0"
+    try:
+        client = getattr(store, "client", None)
+        if client is not None:
+            key, near = store.prefix + gen_key(subject_id), _near()
+            gen = near.mget([key])[0] if near is not None else client.get(key)
+        else:
+            gen = store.get(gen_key(subject_id))
+    except Exception:
+        log.warning("card cache generation read failed for subject %s", subject_id, exc_info=True)
+        return b"-"
+    return gen or b"0"
+
+
 def write(subject_id: int, gen: bytes, body: bytes, store=None) -> None:
     """Store ``body`` under the generation read *before* it was assembled (see module doc)."""
     if gen == b"-":  # the read failed: do not write what we cannot validate
@@ -97,18 +125,22 @@ def write(subject_id: int, gen: bytes, body: bytes, store=None) -> None:
         log.warning("card cache write failed for subject %s", subject_id, exc_info=True)
 
 
-def bump(subject_ids: Iterable[int], store=None) -> None:
+def bump(subject_ids: Iterable[int], store=None, near=None) -> None:
     """Invalidate now (outside a transaction, e.g. from a CLI or after a bulk load)."""
     store = store or _store()
     if store is None:
         return
     # The generation outlives every entry written under an older one (2 × the entry TTL).
     ttl = 2 * _ttl()
+    near = _near() if near is None else near
     for sid in set(subject_ids):
         try:
             store.set(gen_key(sid), secrets.token_hex(6), ttl=ttl)
         except Exception:
             log.exception("card cache invalidation failed for subject %s", sid)
+    if near is not None and getattr(store, "prefix", None) is not None:
+        # This process at once; Redis tells the other nodes (and this one again).
+        near.discard(store.prefix + gen_key(sid) for sid in set(subject_ids))
 
 
 def invalidate_cards(session: Session, subject_ids: Iterable[int]) -> None:
@@ -121,11 +153,11 @@ def invalidate_cards(session: Session, subject_ids: Iterable[int]) -> None:
     if pending is None:
         pending = set()
         session.info[_PENDING] = pending
-        store = _store()
+        store, near = _store(), _near()
 
         def _flush() -> None:
             ids = session.info.pop(_PENDING, set())
-            bump(ids, store)
+            bump(ids, store, near)
 
         after_commit(session, _flush)
     pending.update(int(s) for s in subject_ids if s is not None)

@@ -199,14 +199,14 @@ def load_card(session: Session, subject_id: int, *, use_cache: bool = True) -> d
 
 
 def card_json(session: Session, subject_id: int, audience: Audience, *, unmasked: bool = False) -> bytes:
-    """The rendered card as JSON bytes. Hot path: one cache round trip, then the rendered bytes
-    from the process-local cache keyed by the subject's generation (no SQL, no JSON work)."""
-    body, gen = cache.read(subject_id)
-    key = (subject_id, gen, str(audience), unmasked)
-    out = cache.local_get(key)
+    """The rendered card as JSON bytes. Hot path: the subject's generation (from the near cache,
+    no round trip), then the rendered bytes from the process-local views keyed by it (no SQL, no
+    JSON work). Otherwise the cached form (one round trip) or the database."""
+    out = cache.local_get((subject_id, cache.generation(subject_id), str(audience), unmasked))
     if out is None:
+        body, gen = cache.read(subject_id)
         out = _dumps(render_card(_cached_form(session, subject_id, body, gen), audience, unmasked=unmasked))
-        cache.local_put(key, out)
+        cache.local_put((subject_id, gen, str(audience), unmasked), out)
     return out
 
 
