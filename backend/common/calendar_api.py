@@ -6,13 +6,12 @@ administrators (信用办管理员) enter or remove exceptions.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend.common import calendar_service as svc
+from backend.common.clock import china_today
 from backend.extensions import get_session
 from backend.staff.models import Role
 from backend.web import current_actor, staff_required
@@ -82,7 +81,7 @@ class CalendarYear(MethodView):
     @blp.doc(security=_SECURED)
     def get(self, args):
         """一年的节假日与调休安排（未录入的年份按周末计算，并给出提示）"""
-        return svc.get_year(get_session(), args["year"] or date.today().year)
+        return svc.get_year(get_session(), args["year"] or china_today().year)
 
 
 @blp.route("/add-working-days")

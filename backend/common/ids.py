@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from backend.common.clock import china_today
 from backend.errors import ValidationFailed
 
 # GB 32100-2015 code set: digits and upper-case letters without I, O, S, V, Z.
@@ -223,7 +224,7 @@ def parse_resident_id(raw: object, field: str = "id_number", today: date | None 
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise _fail("id_birth_date", "身份证号码中的出生日期（第7至14位）不是有效日期。", field) from None
-    today = today or date.today()
+    today = today or china_today()
     if born > today or born.year < 1850:
         raise _fail("id_birth_date", "身份证号码中的出生日期（第7至14位）不在合理范围内。", field)
     if id_check_char(number[:17]) != number[17]:

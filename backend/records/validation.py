@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.common.actor import Actor
+from backend.common.clock import china_today
 from backend.common.ids import normalize_code, parse_subject_code
 from backend.errors import DomainError, Forbidden, ValidationFailed
 from backend.records.models import (
@@ -33,7 +33,6 @@ from backend.records.models import (
 from backend.records.rules import polarity_of
 from backend.staff.models import Department, Role
 
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
 EARLIEST_DECISION = date(2000, 1, 1)
 
 # Column names a department may use (CSV headers or JSON keys) → our field names.
@@ -75,7 +74,7 @@ _DATE_PATTERNS = (
 
 def local_today() -> date:
     """Today in China (deadlines and "not in the future" are Beijing-time questions)."""
-    return datetime.now(CHINA_TZ).date()
+    return china_today()
 
 
 def fail(field: str, reason: str, message: str) -> ValidationFailed:

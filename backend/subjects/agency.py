@@ -8,27 +8,25 @@ firm-facing feature (the card, commitments, objections, repair, 信易贷) calls
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backend.common.actor import Actor
 from backend.common.audit import audit
+from backend.common.clock import china_today
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person
 from backend.subjects.services import get_firm
 
-CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_VALIDITY_DAYS = 365  # an approval without an end date given lasts one year
 NOTE_MAX = 500
 MAX_VALIDITY_DAYS = 5 * 366
 
 
-def today_cn() -> date:
-    return datetime.now(CHINA).date()
+today_cn = china_today
 
 
 def _active_agency_filter(today: date):
