@@ -116,6 +116,9 @@ _HOOKS_KEY = "after_commit_hooks"
 
 def after_commit(session: Session, fn: Callable[[], None]) -> None:
     """Run ``fn`` once the session's transaction commits; drop it if the transaction rolls back."""
+    if not session.in_transaction():
+        # Begin now, so that a rollback before the first statement still discards the hook.
+        session.connection()
     session.info.setdefault(_HOOKS_KEY, []).append(fn)
 
 

@@ -29,6 +29,8 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     # Scores decay inside publicity windows and records drop off: rescore everyone nightly.
     # Records past their maximum publicity period drop off (已到期) automatically.
     Periodic("records-expire", "backend.records.tasks:expire_records", 24 * 3600),
+    # List entries past their end date leave the list (期满移出).
+    Periodic("lists-expire", "backend.lists.tasks:expire_lists", 24 * 3600),
     # Idempotency replays are kept 24 h.
     Periodic("idempotency-purge", "backend.idempotency:purge_expired_idempotency_keys", 3600),
     Periodic("credit-recompute", "backend.evaluation.tasks:recompute_all", 24 * 3600),

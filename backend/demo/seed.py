@@ -11,8 +11,8 @@ Records are submitted as if published on time (a few deliberately late); afterwa
 expiry runs once, so records past their maximum period show 已到期 as they would in a live system,
 and every demo subject is evaluated (grade / score) so cards and staff lists are populated.
 The services used: register_person / register_firm, submit_record, create_staff_user,
-bind_identity, expire_due_records, evaluate_subject. List entries and the merchant organisation
-have no service yet: they are inserted here, each with its audit row.
+bind_identity, add_list_entry, expire_due_records, expire_list_entries, evaluate_subject. The merchant
+organisation has no service yet: it is inserted here, with its audit row.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from backend.demo.rows import firm_name, person_name, phone_number
 from backend.errors import Conflict, Forbidden
 from backend.evaluation.services import evaluate_subject
 from backend.lists.models import ListEntry, ListType
+from backend.lists.services import add_list_entry, expire_list_entries
 from backend.records.services import expire_due_records, submit_record
 from backend.records.validation import local_today
 from backend.staff.models import Department, OrgType, StaffUser
@@ -289,16 +290,15 @@ def _ensure_lists(session: Session, actor: Actor, firms: list[Firm], persons: li
         summary.count("list_entries", exists is None)
         if exists is not None:
             continue
-        dept = _department(session, dept_code)
-        entry = ListEntry(
-            subject_id=subject.id, list_type=list_type, department_id=dept.id, decision_no=decision_no,
-            reason=reason, legal_basis=basis, domain=domain, listed_on=listed,
-            expires_on=date(listed.year + years, listed.month, listed.day) if years else None,
-        )
-        session.add(entry)
-        session.flush()
-        audit(session, actor, "list.add", "list_entry", entry.id, list_type=list_type.value, subject_id=subject.id,
-              source="demo")
+        code = subject.uscc if isinstance(subject, Firm) else subject.id_number
+        try:
+            add_list_entry(
+                session, actor, subject_code=code, list_type=list_type, reason=reason, legal_basis=basis,
+                decision_no=decision_no, domain=domain, listed_on=listed, department_code=dept_code,
+                expires_on=date(listed.year + years, listed.month, listed.day) if years else None,
+            )
+        except Conflict:  # staff listed it meanwhile under another decision: keep theirs
+            continue
 
 
 def _ensure_account(session: Session, actor: Actor, person: dict[str, str], summary: SeedSummary) -> None:
@@ -334,6 +334,7 @@ def seed_demo(session: Session, *, env: str, actor: Actor = SYSTEM, today: date 
     _ensure_lists(session, actor, firms, persons, today, summary)
     _ensure_account(session, actor, people[0], summary)
     summary.expired_records = expire_due_records(session, today)
+    expire_list_entries(session, today)
     for subject in (*persons, *firms):  # grades and scores on the cards and in the staff lists
         evaluate_subject(session, subject.id, today, cause="demo", actor=actor)
     summary.demo_person = f"{mask_name(people[0]['name'])} {mask_id_number(people[0]['id_number'])}"

@@ -10,14 +10,14 @@ Other contexts call:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
+from backend.common.clock import china_today
 from backend.db import utcnow
 from backend.errors import NotFound
 from backend.evaluation.engine import ListFact, RecordFact, Result, evaluate
@@ -27,12 +27,10 @@ from backend.lists.models import ListEntry
 from backend.records.models import CreditRecord
 from backend.subjects.models import Subject
 
-CHINA = ZoneInfo("Asia/Shanghai")
-
 
 def today_cn() -> date:
     """Publicity windows and decay are counted in China's calendar days."""
-    return datetime.now(CHINA).date()
+    return china_today()
 
 
 def _val(v):
@@ -113,21 +111,48 @@ def evaluate_subject(
     Flushes, never commits. A grade change is audited (``evaluation.grade_change``); a score tick
     without a grade change is not a state change anyone acts on, so it is not.
     """
-    subject = session.get(Subject, subject_id)
-    if subject is None:
+    results = evaluate_subjects(session, [subject_id], as_of, cause, actor=actor)
+    if subject_id not in results:
         raise NotFound("subject_not_found", "没有找到该信用主体。")
+    return results[subject_id]
+
+
+def evaluate_subjects(
+    session: Session,
+    subject_ids: Iterable[int],
+    as_of: date | None = None,
+    cause: str = "",
+    *,
+    actor: Actor = SYSTEM,
+    chunk: int = 500,
+) -> dict[int, Result]:
+    """Rescore many subjects with explanations, a few queries per ``chunk`` (not per subject).
+
+    Unknown ids are skipped. Used after a 10,000-row batch, where one query per subject would hold
+    the request (inline jobs) or a worker for a minute.
+    """
     as_of = as_of or today_cn()
-    kind = _val(subject.kind)
-    records, lists = load_facts(session, [subject_id])
-    result = evaluate(rules_for(kind, as_of), records[subject_id], lists[subject_id], as_of)
-    current = session.get(Evaluation, subject_id)
-    history = store_result(session, subject_id, result, cause or "evaluate", current)
-    session.flush()
-    if history is not None:
-        audit(session, actor, "evaluation.grade_change", "subject", subject_id, old_grade=history.old_grade,
-              new_grade=history.new_grade, old_score=history.old_score, new_score=history.new_score,
-              rules_version=result.rules_version, cause=history.cause)
-    return result
+    ids = sorted({int(i) for i in subject_ids})
+    out: dict[int, Result] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        kinds = dict(session.execute(select(Subject.id, Subject.kind).where(Subject.id.in_(part))).all())
+        records, lists = load_facts(session, kinds)
+        current = {e.subject_id: e for e in session.execute(
+            select(Evaluation).where(Evaluation.subject_id.in_(list(kinds)))).scalars()}
+        changes = []
+        for subject_id, kind in kinds.items():
+            result = evaluate(rules_for(_val(kind), as_of), records[subject_id], lists[subject_id], as_of)
+            history = store_result(session, subject_id, result, cause or "evaluate", current.get(subject_id))
+            if history is not None:
+                changes.append((subject_id, history, result))
+            out[subject_id] = result
+        session.flush()
+        for subject_id, history, result in changes:
+            audit(session, actor, "evaluation.grade_change", "subject", subject_id, old_grade=history.old_grade,
+                  new_grade=history.new_grade, old_score=history.old_score, new_score=history.new_score,
+                  rules_version=result.rules_version, cause=history.cause)
+    return out
 
 
 def get_evaluation(session: Session, subject_id: int, as_of: date | None = None) -> Result:

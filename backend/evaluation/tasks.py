@@ -7,8 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from backend.errors import NotFound
-from backend.evaluation.services import evaluate_subject
+from backend.evaluation.services import evaluate_subjects
 from backend.jobs import job
 
 log = logging.getLogger(__name__)
@@ -16,16 +15,8 @@ log = logging.getLogger(__name__)
 
 @job
 def recompute_subjects(session: Session, subject_ids: list[int], cause: str = "change") -> int:
-    """Rescore these subjects with explanations (``evaluate_subject`` each); returns how many."""
-    done = 0
-    for subject_id in subject_ids:
-        try:
-            evaluate_subject(session, int(subject_id), cause=cause)
-        except NotFound:  # the subject is gone (merged test data, …): nothing to score
-            log.warning("rescoring: subject %s not found", subject_id)
-            continue
-        done += 1
-    return done
+    """Rescore these subjects with explanations; returns how many were found and scored."""
+    return len(evaluate_subjects(session, subject_ids, cause=cause))
 
 
 @job

@@ -38,6 +38,7 @@ from backend.records.validation import (
     local_today,
     row_error,
 )
+from backend.subjects.changes import subject_changed
 from backend.subjects.services import find_subject_ids
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ def submit_batch(
     _insert_records(session, actor, batch, kept, today)
     audit(session, actor, "record.batch_submit", "record_batch", batch.id, source=source,
           department_id=batch_dept.id, total=total, accepted=len(kept), rejected=len(errors))
+    subject_changed(session, {c.subject_id for c in kept}, "record.batch")
     return batch
 
 

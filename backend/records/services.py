@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
+from backend.common.clock import CHINA_TZ
 from backend.common.workdays import add_working_days
 from backend.db import utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.records.models import CreditRecord, Polarity, RecordEvent, RecordKind, RecordStatus
 from backend.records.rules import publicity_window
 from backend.records.validation import (
-    CHINA_TZ,
     FIELDS,
     CleanRecord,
     Departments,
@@ -37,6 +37,7 @@ from backend.records.validation import (
     local_today,
 )
 from backend.staff.models import Department, Role
+from backend.subjects.changes import subject_changed
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import find_subject_ids
 
@@ -145,6 +146,7 @@ def submit_record(session: Session, actor: Actor, data: Mapping[str, Any], *, to
     audit(session, actor, "record.create", "credit_record", record.id, kind=record.kind.value,
           department_id=record.department_id, subject_id=record.subject_id, polarity=record.polarity.value,
           published_late=record.published_late)
+    subject_changed(session, [record.subject_id], "record.create")
     return record
 
 
@@ -224,6 +226,7 @@ def supersede_record(session: Session, actor: Actor, record_id: int, changes: Ma
     _insert_current(session, new)
     audit(session, actor, "record.supersede", "credit_record", new.id, supersedes_id=old.id,
           version=new.version, fields=changed)  # the reason (free text) is kept in record_events
+    subject_changed(session, {old.subject_id, new.subject_id}, "record.supersede")
     return new
 
 
@@ -270,6 +273,7 @@ def change_status(session: Session, actor: Actor, record: CreditRecord, to_statu
     session.flush()
     audit(session, actor, "record.status", "credit_record", record.id, from_status=from_status.value,
           to_status=to_status.value)
+    subject_changed(session, [record.subject_id], f"record.{to_status.value}")
     return record
 
 
@@ -301,9 +305,18 @@ def list_subject_records(session: Session, subject_id: int, include_history: boo
     return list(session.execute(stmt).scalars())
 
 
-def expire_due_records(session: Session, today: date | None = None) -> int:
+EXPIRE_CHUNK = 5000
+
+
+def expire_due_records(session: Session, today: date | None = None, *, chunk: int = EXPIRE_CHUNK) -> int:
     """Publicity ends at the maximum period (最长公示期届满): current 公示中 records whose
-    ``publicity_max_end`` is before ``today`` become 已到期. Set-based; returns how many."""
+    ``publicity_max_end`` is before ``today`` become 已到期. Returns how many.
+
+    Works in chunks of ``chunk`` records, so a year-end with millions of due records never holds
+    them in memory: on PostgreSQL one ``UPDATE … RETURNING subject_id`` per chunk, elsewhere a
+    ``SELECT`` of the ids then an ``UPDATE``. The affected subjects are rescored and their cards
+    dropped after commit (one job per chunk).
+    """
     today = today or local_today()
     due = and_(
         CreditRecord.status == RecordStatus.PUBLICIZING,
@@ -313,22 +326,53 @@ def expire_due_records(session: Session, today: date | None = None) -> int:
     )
     now = utcnow()
     session.flush()
-    session.execute(
-        insert(RecordEvent).from_select(
-            ["record_id", "from_status", "to_status", "actor", "note", "at"],
-            select(CreditRecord.id, _literal(RecordStatus.PUBLICIZING.value), _literal(RecordStatus.EXPIRED.value),
-                   _literal(SYSTEM.ref), _literal("最长公示期届满，自动停止公示"), _literal(now, CreditRecord.status_changed_at))
-            .where(due),
+    postgres = session.get_bind().dialect.name == "postgresql"
+    total = 0
+    while True:
+        if postgres:
+            picked = select(CreditRecord.id).where(due).limit(chunk).with_for_update(skip_locked=True)
+            rows = session.execute(
+                update(CreditRecord).where(CreditRecord.id.in_(picked.scalar_subquery()))
+                .values(status=RecordStatus.EXPIRED, status_changed_at=now)
+                .returning(CreditRecord.id, CreditRecord.subject_id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        else:
+            rows = session.execute(select(CreditRecord.id, CreditRecord.subject_id).where(due).limit(chunk)).all()
+            if rows:
+                session.execute(
+                    update(CreditRecord).where(CreditRecord.id.in_([r[0] for r in rows]))
+                    .values(status=RecordStatus.EXPIRED, status_changed_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+        if not rows:
+            break
+        ids = [r[0] for r in rows]
+        session.execute(
+            insert(RecordEvent).from_select(
+                ["record_id", "from_status", "to_status", "actor", "note", "at"],
+                select(CreditRecord.id, _literal(RecordStatus.PUBLICIZING.value),
+                       _literal(RecordStatus.EXPIRED.value), _literal(SYSTEM.ref),
+                       _literal("最长公示期届满，自动停止公示"), _literal(now, CreditRecord.status_changed_at))
+                .where(CreditRecord.id.in_(ids)),
+            )
         )
-    )
-    result = session.execute(
-        update(CreditRecord).where(due).values(status=RecordStatus.EXPIRED, status_changed_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
-    count = result.rowcount or 0
-    if count:
-        audit(session, SYSTEM, "record.expire", "credit_record", None, count=count, before=today.isoformat())
-    return count
+        _expire_loaded(session, ids)
+        subject_changed(session, (r[1] for r in rows), "record.expire")
+        total += len(rows)
+        if len(rows) < chunk:
+            break
+    if total:
+        audit(session, SYSTEM, "record.expire", "credit_record", None, count=total, before=today.isoformat())
+    return total
+
+
+def _expire_loaded(session: Session, record_ids: list[int]) -> None:
+    """Records of this chunk already in the session reload their new status on next access."""
+    for record_id in record_ids:
+        obj = session.identity_map.get(session.identity_key(CreditRecord, record_id))
+        if obj is not None:
+            session.expire(obj, ["status", "status_changed_at"])
 
 
 def _literal(value: Any, like=None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def blueprints():
     from backend.common.calendar_api import blp as calendar_blp
+    from backend.lists.staff_api import blp as lists_blp
     from backend.records.staff_api import blp as records_blp
     from backend.staff.agency_api import blp as agency_blp
     from backend.staff.auth_api import blp as staff_auth_blp
@@ -14,4 +15,5 @@ def blueprints():
         staff_auth_blp,
         records_blp,
         agency_blp,
+        lists_blp,
     ]

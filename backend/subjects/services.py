@@ -20,6 +20,7 @@ from backend.common.audit import audit
 from backend.common.crypto import blind_index
 from backend.common.ids import USCC, ResidentID, normalize_code, parse_resident_id, parse_subject_code, parse_uscc
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.subjects.changes import subject_changed
 from backend.subjects.models import Firm, Person, Subject, SubjectKind
 
 ID_PURPOSE = "person.id_number"
@@ -142,6 +143,7 @@ def register_person(
     session.add(person)
     session.flush()
     audit(session, actor, "person.register", "person", person.id)
+    subject_changed(session, [person.id], "person.register")  # every subject has a score from day one
     return person
 
 
@@ -211,6 +213,7 @@ def register_firm(
     session.flush()
     audit(session, actor, "firm.register", "firm", firm.id, uscc=code.code,
           legal_rep_person_id=legal_rep.id if legal_rep else None)
+    subject_changed(session, [firm.id], "firm.register")  # every subject has a grade from day one
     return firm
 
 
@@ -234,6 +237,7 @@ def link_legal_rep(
     session.flush()
     audit(session, actor, "firm.legal_rep_link", "firm", firm.id,
           person_id=person.id, previous_person_id=previous, title=title)
+    subject_changed(session, [firm.id], "firm.legal_rep_link")
     return firm
 
 

@@ -1,0 +1,101 @@
+"""Schemas of the list APIs (名单)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListType
+from backend.records.queries import describe_departments, describe_subjects
+
+TYPES = [t.value for t in ListType]
+STATUSES = ["active", "removed", "expired"]
+
+
+class ListEntryIn(Schema):
+    subject_code = fields.String(required=True, metadata={"description": "统一社会信用代码或身份证号"})
+    list_type = fields.String(required=True, validate=validate.OneOf(TYPES), metadata={"description": "red/watch/serious/ban"})
+    reason = fields.String(required=True, metadata={"description": "列入事由"})
+    legal_basis = fields.String(load_default=None, metadata={"description": "认定依据（重点关注、严重失信、禁入必填）"})
+    decision_no = fields.String(load_default=None, metadata={"description": "认定文书号（重点关注、严重失信、禁入必填）"})
+    listed_on = fields.Date(required=True)
+    expires_on = fields.Date(load_default=None)
+    domain = fields.String(load_default=None, metadata={"description": "禁入领域，如 食品药品"})
+    record_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62))
+    department_code = fields.String(load_default=None, metadata={"description": "信用办代部门认定时填写"})
+
+
+class RemoveIn(Schema):
+    reason = fields.String(required=True, metadata={"description": "移出原因"})
+
+
+class ListQuery(Schema):
+    list_type = fields.String(data_key="type", validate=validate.OneOf(TYPES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    subject_code = fields.String()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ListEntryOut(Schema):
+    id = fields.Integer()
+    list_type = fields.String()
+    list_label = fields.String()
+    status = fields.String()
+    subject = fields.Dict()
+    department = fields.Dict()
+    decision_no = fields.String(allow_none=True)
+    reason = fields.String()
+    legal_basis = fields.String(allow_none=True)
+    domain = fields.String(allow_none=True)
+    listed_on = fields.Date()
+    expires_on = fields.Date(allow_none=True)
+    removed_on = fields.Date(allow_none=True)
+    removal_reason = fields.String(allow_none=True)
+    record_id = fields.Integer(allow_none=True)
+
+
+class ListPageOut(Schema):
+    items = fields.List(fields.Nested(ListEntryOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class PublicListQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PublicListItem(Schema):
+    uscc = fields.String()
+    name = fields.String()
+    list_label = fields.String()
+    reason = fields.String()
+    decision_no = fields.String(allow_none=True)
+    department = fields.String()
+    domain = fields.String(allow_none=True)
+    listed_on = fields.Date()
+    expires_on = fields.Date(allow_none=True)
+
+
+class PublicListPage(Schema):
+    items = fields.List(fields.Nested(PublicListItem))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+def present_entries(session, entries: list[ListEntry]) -> list[dict]:
+    """Entries with their subject (persons masked) and department, in two queries."""
+    subjects = describe_subjects(session, (e.subject_id for e in entries))
+    depts = describe_departments(session, (e.department_id for e in entries))
+    return [
+        {
+            "id": e.id, "list_type": e.list_type.value, "list_label": LIST_TYPE_LABELS[e.list_type],
+            "status": e.status.value, "subject": subjects.get(e.subject_id, {}), "department": depts.get(e.department_id, {}),
+            "decision_no": e.decision_no, "reason": e.reason, "legal_basis": e.legal_basis, "domain": e.domain,
+            "listed_on": e.listed_on, "expires_on": e.expires_on, "removed_on": e.removed_on,
+            "removal_reason": e.removal_reason, "record_id": e.record_id,
+        }
+        for e in entries
+    ]

@@ -1,0 +1,194 @@
+"""Credit list services (红名单 / 重点关注 / 严重失信 / 禁入): add, remove, expire, search.
+
+Entries are never deleted: removal sets ``removed`` with the day and the reason. Every change is
+audited and calls :func:`backend.subjects.changes.subject_changed`, so the grade and the card follow.
+Seed 四(一): 严重失信 listing is done prudently, with a decision document and its legal basis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from backend.common.actor import SYSTEM, Actor
+from backend.common.audit import audit
+from backend.common.clock import china_today
+from backend.common.ids import normalize_code
+from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
+from backend.staff.models import Department, Role
+from backend.staff.services import require_department_scope, scoped_department_id
+from backend.subjects.changes import subject_changed
+from backend.subjects.services import find_subject_ids
+
+# Lists that punish need a decision document and its legal basis (审慎认定).
+NEEDS_DECISION = frozenset({ListType.WATCH, ListType.SERIOUS, ListType.BAN})
+TEXT_MAX = 1000
+
+
+def _fail(field: str, reason: str, message: str) -> ValidationFailed:
+    return ValidationFailed(reason, message, errors={field: [message]})
+
+
+def _text(value: str | None, field: str, label: str, required: bool, max_len: int = TEXT_MAX) -> str | None:
+    text = (value or "").strip()
+    if required and not text:
+        raise _fail(field, f"{field}_required", f"请填写{label}。")
+    if len(text) > max_len:
+        raise _fail(field, f"{field}_too_long", f"{label}不能超过{max_len}个字。")
+    return text or None
+
+
+def _ensure_writer(actor: Actor) -> None:
+    if actor.kind == "system":
+        return
+    if not actor.is_staff or actor.role not in (Role.CREDIT_ADMIN, Role.DEPT_REVIEWER):
+        raise Forbidden("role_forbidden", "您的岗位没有管理信用名单的权限。")
+
+
+def _department(session: Session, actor: Actor, code: str | None) -> Department:
+    if code and (actor.kind == "system" or actor.role == Role.CREDIT_ADMIN):
+        dept = session.execute(select(Department).where(Department.code == code.strip().upper())).scalar()
+        if dept is None:
+            raise _fail("department_code", "department_unknown", "没有这个部门代码。")
+        return dept
+    if actor.department_id is None:
+        raise _fail("department_code", "department_required", "请指定认定部门。")
+    return session.get(Department, actor.department_id)
+
+
+def add_list_entry(
+    session: Session,
+    actor: Actor,
+    *,
+    subject_code: str,
+    list_type: ListType | str,
+    reason: str,
+    listed_on: date,
+    legal_basis: str | None = None,
+    decision_no: str | None = None,
+    expires_on: date | None = None,
+    domain: str | None = None,
+    record_id: int | None = None,
+    department_code: str | None = None,
+) -> ListEntry:
+    """List a subject (列入名单). One active entry per subject and list type (409 ``list_entry_exists``)."""
+    _ensure_writer(actor)
+    try:
+        list_type = ListType(list_type)
+    except ValueError:
+        raise _fail("list_type", "list_type_invalid", "名单类型应为 red、watch、serious 或 ban。") from None
+    code = normalize_code(subject_code)
+    subject_id = find_subject_ids(session, [code]).get(code)
+    if subject_id is None:
+        raise _fail("subject_code", "subject_unknown", "没有找到该代码对应的信用主体，请核对。")
+    needs = list_type in NEEDS_DECISION
+    reason = _text(reason, "reason", "列入事由", True)
+    legal_basis = _text(legal_basis, "legal_basis", "认定依据", needs)
+    decision_no = _text(decision_no, "decision_no", "认定文书号", needs, 100)
+    domain = _text(domain, "domain", "领域", list_type == ListType.BAN, 40)
+    today = china_today()
+    if listed_on > today:
+        raise _fail("listed_on", "listed_on_future", "列入日期不能晚于今天。")
+    if expires_on is not None and expires_on <= listed_on:
+        raise _fail("expires_on", "expires_before_listed", "届满日期应晚于列入日期。")
+    dept = _department(session, actor, department_code)
+    require_department_scope(actor, dept.id)
+    active = session.execute(
+        select(ListEntry.id).where(ListEntry.subject_id == subject_id, ListEntry.list_type == list_type,
+                                   ListEntry.status == ListEntryStatus.ACTIVE).limit(1)
+    ).first()
+    if active:
+        raise Conflict("list_entry_exists", f"该主体已在{LIST_TYPE_LABELS[list_type]}中。")
+    entry = ListEntry(
+        subject_id=subject_id, list_type=list_type, department_id=dept.id, record_id=record_id,
+        decision_no=decision_no, reason=reason, legal_basis=legal_basis, domain=domain,
+        listed_on=listed_on, expires_on=expires_on,
+    )
+    session.add(entry)
+    session.flush()
+    audit(session, actor, "list.add", "list_entry", entry.id, list_type=list_type.value,
+          subject_id=subject_id, department_id=dept.id)
+    subject_changed(session, [subject_id], f"list.add.{list_type.value}")
+    return entry
+
+
+def get_list_entry(session: Session, entry_id: int) -> ListEntry:
+    entry = session.get(ListEntry, entry_id)
+    if entry is None:
+        raise NotFound("list_entry_not_found", "没有找到这条名单记录。")
+    return entry
+
+
+def remove_list_entry(session: Session, actor: Actor, entry_id: int, reason: str) -> ListEntry:
+    """Move a subject off a list (移出名单): repair, correction or the department's decision."""
+    _ensure_writer(actor)
+    entry = get_list_entry(session, entry_id)
+    require_department_scope(actor, entry.department_id)
+    reason = _text(reason, "reason", "移出原因", True)
+    if entry.status != ListEntryStatus.ACTIVE:
+        raise Conflict("list_entry_not_active", "该主体已不在名单中。")
+    entry.status = ListEntryStatus.REMOVED
+    entry.removed_on = china_today()
+    entry.removal_reason = reason
+    session.flush()
+    audit(session, actor, "list.remove", "list_entry", entry.id, list_type=entry.list_type.value,
+          subject_id=entry.subject_id)
+    subject_changed(session, [entry.subject_id], f"list.remove.{entry.list_type.value}")
+    return entry
+
+
+def expire_list_entries(session: Session, today: date | None = None) -> int:
+    """Entries whose ``expires_on`` has passed leave the list (期满移出). Set-based; returns how many."""
+    today = today or china_today()
+    due = (ListEntry.status == ListEntryStatus.ACTIVE) & ListEntry.expires_on.is_not(None) & (ListEntry.expires_on < today)
+    subject_ids = list(session.execute(select(ListEntry.subject_id).where(due)).scalars())
+    if not subject_ids:
+        return 0
+    result = session.execute(
+        update(ListEntry).where(due).values(status=ListEntryStatus.EXPIRED, removed_on=today,
+                                            removal_reason="期满自动移出")
+        .execution_options(synchronize_session=False)
+    )
+    audit(session, SYSTEM, "list.expire", "list_entry", None, count=result.rowcount, before=today.isoformat())
+    subject_changed(session, subject_ids, "list.expire")
+    return result.rowcount or 0
+
+
+@dataclass
+class Page:
+    items: list[ListEntry]
+    total: int
+    page: int
+    per_page: int
+
+
+def search_list_entries(
+    session: Session,
+    actor: Actor,
+    *,
+    list_type: str | None = None,
+    status: str | None = None,
+    subject_code: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Staff search, newest first; department reviewers see their department's entries only."""
+    stmt = select(ListEntry)
+    if (dept := scoped_department_id(actor)) is not None:
+        stmt = stmt.where(ListEntry.department_id == dept)
+    if list_type:
+        stmt = stmt.where(ListEntry.list_type == ListType(list_type))
+    if status:
+        stmt = stmt.where(ListEntry.status == ListEntryStatus(status))
+    if subject_code:
+        code = normalize_code(subject_code)
+        stmt = stmt.where(ListEntry.subject_id == find_subject_ids(session, [code]).get(code, -1))
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    items = session.execute(
+        stmt.order_by(ListEntry.listed_on.desc(), ListEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).scalars().all()
+    return Page(list(items), total, page, per_page)
