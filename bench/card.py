@@ -1,6 +1,6 @@
 """Speed benchmark of ``GET /miniapp/v1/me/card`` (信用名片) at scale, on PostgreSQL and Redis.
 
-1. Data: a dedicated database (default ``bench_h8``) with ``--persons`` persons (default 1,000,000),
+1. Data: a dedicated database (default ``bench_card``) with ``--persons`` persons (default 1,000,000),
    N/8 firms and ~4 records per subject from the scale loader (``backend.demo.scale.load_scale``,
    COPY), plus mini-program accounts bound to every ``--account-every``-th person. Loaded once;
    later runs reuse it.
@@ -43,6 +43,8 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import ensure_database  # noqa: E402
+
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
 
 # The bare baseline, served by the same gunicorn settings: ``gunicorn bench.card:bare_app``.
@@ -55,17 +57,6 @@ def _ok():
 
 
 # --- setup ------------------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    base, dbname = url.replace("+psycopg", "", 1).split("?")[0].rsplit("/", 1)
-    admin = f"{base}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-            print(f"created database {dbname}")
 
 
 def env_for(db_url: str, redis_url: str) -> dict[str, str]:
@@ -293,7 +284,7 @@ def python_run(port: int, path: str, tokens: list[str], args) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_h8")
+    ap.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_card")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     ap.add_argument("--persons", type=int, default=1_000_000)
     ap.add_argument("--account-every", type=int, default=10, help="bind an account to every k-th person")

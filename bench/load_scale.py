@@ -22,21 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import ensure_database  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 RESULTS = ROOT / "bench" / "results" / "load_scale.json"
-
-
-def ensure_database(url: str) -> None:
-    """CREATE DATABASE when it does not exist (connecting to the server's ``postgres`` database)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    admin = u.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (u.database,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{u.database}"')
-            print(f"created database {u.database}")
 
 
 def fresh_schema(url: str) -> float:

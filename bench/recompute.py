@@ -22,13 +22,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.evaluation.batch import recompute_everything  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
+from bench._common import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_eval"
 
@@ -69,15 +69,6 @@ LOAD_SQL = [
               (ARRAY['active','active','active','removed','expired'])[1 + floor(random() * 5)::int], now()
        FROM generate_series(1, :lists) g""",
 ]
-
-
-def ensure_database(url: str) -> None:
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": u.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    admin.dispose()
 
 
 def load(url: str, n: int, records: int, lists: int) -> None:

@@ -1,11 +1,13 @@
 """How long does a 10,000-row credit record batch take? (Target: well under 10 s on PostgreSQL.)
 
-    .venv/bin/python bench/records_batch.py [--rows 10000] [--url postgresql+psycopg://…/test_h3]
+    .venv/bin/python bench/records_batch.py [--rows 10000] [--url postgresql+psycopg://…/bench_records]
 
-The database URL comes from ``--url``, else ``BENCH_DATABASE_URL``, else the local test_h3
-database. The schema is brought to head with the real migrations; subjects are seeded with bulk
+The database URL comes from ``--url``, else ``BENCH_DATABASE_URL``, else the local
+``bench_records`` database (created if missing). The schema is brought to head with the real migrations; subjects are seeded with bulk
 INSERTs inside one transaction, which is rolled back at the end: the database is left as it was.
-Prints the time of the CSV parse and of ``submit_batch`` (check + insert), and rows per second.
+Prints the time of the CSV parse and of ``submit_batch`` (check + insert), and rows per second,
+then the rescoring of every subject the batch touched — the work that follows the commit (inline
+in the embedded default, an RQ job with Redis).
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ from backend.common import crypto  # noqa: E402
 from backend.common.actor import SYSTEM  # noqa: E402
 from backend.common.ids import make_resident_id, make_uscc  # noqa: E402
 from backend.db import make_engine  # noqa: E402
+from backend.evaluation.services import evaluate_subjects  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 from backend.records.ingest import read_csv, submit_batch  # noqa: E402
 from backend.records.models import CreditRecord  # noqa: E402
 from backend.staff.models import Department, OrgType  # noqa: E402
 from backend.subjects.models import Firm, Person, Subject, SubjectKind  # noqa: E402
 from backend.subjects.services import id_number_index  # noqa: E402
+from bench._common import ensure_database  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_h3"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_records"
 KINDS = ["admin_penalty", "admin_license", "admin_inspection", "admin_reward", "commitment_breach"]
 
 
@@ -77,6 +81,8 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     crypto.configure({"bench": os.urandom(32)}, "bench", os.urandom(32))
+    if args.url.startswith("postgresql"):
+        ensure_database(args.url)
     upgrade(args.url)
     engine = make_engine(args.url)
     with engine.connect() as conn:
@@ -100,6 +106,12 @@ def main() -> int:
             session.flush()
             took = time.perf_counter() - t2
             stored = session.execute(select(func.count()).where(CreditRecord.batch_id == batch.id)).scalar_one()
+            touched = session.execute(
+                select(CreditRecord.subject_id).where(CreditRecord.batch_id == batch.id).distinct()).scalars().all()
+            t3 = time.perf_counter()
+            evaluate_subjects(session, touched, as_of=date(2026, 11, 27), cause="bench")
+            session.flush()
+            rescored = time.perf_counter() - t3
         finally:
             session.close()
             outer.rollback()
@@ -109,6 +121,8 @@ def main() -> int:
     print(f"csv parse:     {len(rows)} rows ({len(data) / 1e6:.1f} MB) in {parsed:.2f} s")
     print(f"submit_batch:  {batch.total_rows} rows, {batch.accepted_rows} accepted, {batch.rejected_rows} rejected, "
           f"{stored} stored in {took:.2f} s ({batch.total_rows / took:,.0f} rows/s)")
+    print(f"rescoring:     {len(touched)} subjects with explanations in {rescored:.2f} s "
+          f"({len(touched) / rescored:,.0f} subjects/s) — after commit")
     if batch.errors:
         print("first errors:", batch.errors[:3])
     return 0 if batch.accepted_rows == args.rows else 1
