@@ -19,6 +19,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     _configure_logging(app)
+    _configure_http(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -31,6 +32,20 @@ def _configure_logging(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces every autogenerate plugin at INFO; keep "Running upgrade …" lines only.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _configure_http(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from backend.routes import BoundedIntConverter
+
+    # An id beyond a 64-bit integer cannot exist: the route does not match (404), the database never sees it.
+    app.url_map.converters["int"] = BoundedIntConverter
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind a load balancer: the client IP (rate limits, audit) and the public host (share URLs)
+        # come from X-Forwarded-* set by that many trusted proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -88,6 +88,8 @@ class Config:
     RATELIMIT_LOGIN: str = "10 per minute"
     RATELIMIT_WRITE: str = "60 per minute"
     BATCH_MAX_ROWS: int = 10_000
+    # Number of reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES: int = 0
     # Absolute base of links we hand out (shared cards, QR codes); empty: the request's own host.
     PUBLIC_BASE_URL: str = ""
     CARD_CACHE_TTL: int = 3600  # seconds a cached 信用名片 lives (backend/cards/cache.py)
@@ -152,6 +154,8 @@ class Config:
         cfg.JOBS_INLINE = _bool(env.get("JOBS_INLINE"), not cfg.REDIS_URL)
         cfg.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", env.get("ACCESS_TOKEN_TTL"), cfg.ACCESS_TOKEN_TTL)
         cfg.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", env.get("REFRESH_TOKEN_TTL"), cfg.REFRESH_TOKEN_TTL)
+        cfg.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", env.get("STAFF_TOKEN_TTL"), cfg.STAFF_TOKEN_TTL)
+        cfg.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES"), cfg.TRUSTED_PROXIES)
         cfg.BATCH_MAX_ROWS = _int("BATCH_MAX_ROWS", env.get("BATCH_MAX_ROWS"), cfg.BATCH_MAX_ROWS)
         cfg.CARD_CACHE_TTL = _int("CARD_CACHE_TTL", env.get("CARD_CACHE_TTL"), cfg.CARD_CACHE_TTL)
         cfg.ACCOUNT_CACHE_TTL = _int("ACCOUNT_CACHE_TTL", env.get("ACCOUNT_CACHE_TTL"), cfg.ACCOUNT_CACHE_TTL)

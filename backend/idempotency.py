@@ -77,6 +77,7 @@ def idempotent(fn: Callable) -> Callable:
             session.flush()
         return response
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]  # checked by tests for every write route
     return wrapper
 
 

@@ -7,12 +7,24 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that refuses values a BIGINT cannot hold (so they are a 404, never a 500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 — werkzeug's parameter name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_api_blueprints(app: Flask) -> Api:
     api = Api(app, spec_kwargs={"info": {"description": "信用淮安区 — 小程序、公众号、工作台与公共查询接口"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     app.extensions["smorest_api"] = api
+    api.register_converter(BoundedIntConverter, lambda _converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
     for blp in _blueprints():
         api.register_blueprint(blp)
     return api

@@ -173,7 +173,7 @@ def load_account_actor(token: str) -> Actor:
         if store is not None:
             account_cache.write(store, account_id, tag, state, ttl)
     if not state.usable:
-        raise Unauthorized("account_disabled", "该账号不可用，请联系客服。")
+        raise Forbidden("account_disabled", "该账号不可用，请联系客服。")
     return Actor("account", account_id, person_id=state.person_id, ip=request.remote_addr)
 
 

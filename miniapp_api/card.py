@@ -20,8 +20,9 @@ from backend.cards.sharing import (
     share_state,
     share_token,
 )
-from backend.errors import Conflict
 from backend.extensions import get_session
+from backend.idempotency import idempotent
+from backend.subjects.services import require_identity
 from backend.web import account_required, current_actor
 
 blp = Blueprint("miniapp_card", __name__, url_prefix="/miniapp/v1", description="小程序：信用名片与分享")
@@ -39,10 +40,7 @@ def _json(body: bytes):
 
 
 def _person_id() -> int:
-    actor = current_actor()
-    if actor.person_id is None:
-        raise Conflict("identity_required", "请先完成实名认证，再使用信用名片。")
-    return actor.person_id
+    return require_identity(current_actor(), "请先完成实名认证，再使用信用名片。")
 
 
 def _share_view(share) -> dict:
@@ -60,7 +58,7 @@ def _share_view(share) -> dict:
 class MyCard(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, CardSchema)
-    @blp.alt_response(409, description="未实名（reason: identity_required）")
+    @blp.alt_response(403, description="未实名（reason: identity_required）")
     @account_required
     def get(self):
         """我的信用名片：诚信分及分段、加减分依据、名单状态、记录（本人可见完整身份信息）。"""
@@ -82,11 +80,12 @@ class FirmCard(MethodView):
 
 @blp.route("/me/card/share")
 class MyCardShare(MethodView):
+    @account_required
+    @idempotent
     @blp.doc(security=SECURITY)
     @blp.arguments(ShareCreateSchema)
     @blp.response(201, ShareCreatedSchema)
     @blp.alt_response(422, description="有效期超出范围（reason: ttl_out_of_range）")
-    @account_required
     def post(self, data):
         """分享我的信用名片：生成限时有效的链接和二维码（默认10分钟，最长24小时）。"""
         session = get_session()
@@ -109,10 +108,11 @@ class MyCardShares(MethodView):
 
 @blp.route("/me/card/shares/<int:share_id>")
 class MyCardShareItem(MethodView):
+    @account_required
+    @idempotent
     @blp.doc(security=SECURITY)
     @blp.response(200, ShareSchema)
     @blp.alt_response(404, description="没有这条分享（reason: share_not_found）")
-    @account_required
     def delete(self, share_id: int):
         """撤销分享：链接立即失效。"""
         return _share_view(revoke_share(get_session(), current_actor(), share_id))

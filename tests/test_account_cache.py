@@ -65,9 +65,9 @@ def test_disabling_an_account_holds_from_the_next_request(app, client, db):
     db.get(Account, account.id).disabled = True
     db.commit()
     resp = _card(client, hdrs)
-    assert resp.status_code == 401
+    assert resp.status_code == 403  # logging in again would not help: 403, not 401
     assert resp.json["reason"] == "account_disabled"
-    assert client.get("/miniapp/v1/me", headers=hdrs).status_code == 401
+    assert client.get("/miniapp/v1/me", headers=hdrs).status_code == 403
 
     db.get(Account, account.id).disabled = False
     db.commit()
@@ -93,7 +93,7 @@ def test_binding_identity_shows_on_the_next_request(app, client, db):
     db.commit()
     hdrs = headers(app, account)
     first = _card(client, hdrs)
-    assert first.status_code == 409 and first.json["reason"] == "identity_required"
+    assert first.status_code == 403 and first.json["reason"] == "identity_required"
 
     number = make_resident_id("320803", date(1987, 3, 9), 321)
     bound = client.post("/miniapp/v1/me/identity", headers=hdrs, json={"name": "李四海", "id_number": number})
@@ -112,7 +112,7 @@ def test_unbinding_identity_shows_on_the_next_request(app, client, db):
     acc.person_id, acc.identity_level = None, "none"
     db.commit()
     resp = _card(client, hdrs)
-    assert resp.status_code == 409 and resp.json["reason"] == "identity_required"
+    assert resp.status_code == 403 and resp.json["reason"] == "identity_required"
 
 
 def test_a_bulk_update_of_accounts_invalidates_every_cached_state(app, client, db):
@@ -123,8 +123,8 @@ def test_a_bulk_update_of_accounts_invalidates_every_cached_state(app, client, d
     assert _card(client, ha).status_code == 200 and _card(client, hb).status_code == 200
     db.execute(update(Account).where(Account.id.in_([a.id, b.id])).values(disabled=True))
     db.commit()
-    assert _card(client, ha).status_code == 401
-    assert _card(client, hb).status_code == 401
+    assert _card(client, ha).status_code == 403
+    assert _card(client, hb).status_code == 403
 
 
 def test_raw_sql_changes_need_an_explicit_invalidation(app, client, db):
@@ -135,7 +135,7 @@ def test_raw_sql_changes_need_an_explicit_invalidation(app, client, db):
     db.execute(text("UPDATE accounts SET disabled = :d WHERE id = :id"), {"d": True, "id": account.id})
     account_cache.invalidate_accounts(db, [account.id])
     db.commit()
-    assert _card(client, hdrs).status_code == 401
+    assert _card(client, hdrs).status_code == 403
 
 
 def test_a_stale_write_cannot_repopulate_after_invalidation(app):
@@ -176,7 +176,7 @@ class TestWithoutTheCache:
         assert _card(client, hdrs).status_code == 200
         db.get(Account, account.id).disabled = True
         db.flush()
-        assert _card(client, hdrs).status_code == 401
+        assert _card(client, hdrs).status_code == 403
 
 
 # --- another node's change (Redis only) ----------------------------------------------------
@@ -199,7 +199,7 @@ def test_a_change_committed_on_another_node_shows_on_the_next_request(app, clien
     db.commit()
     assert _card(client, hdrs).status_code == 200  # nobody invalidated: the 60 s cached state
     account_cache.bump(RedisStore(redis_url), [account.id])
-    assert _card(client, hdrs).status_code == 401
+    assert _card(client, hdrs).status_code == 403
 
 
 def test_near_cache_copies_follow_every_write(app, redis_url):

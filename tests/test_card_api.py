@@ -41,7 +41,7 @@ def test_my_card_shows_my_identity_score_lists_and_records(app, client, db):
 def test_my_card_needs_a_bound_identity(app, client, db):
     account = make_account(db)
     resp = client.get("/miniapp/v1/me/card", headers=headers(app, account))
-    assert resp.status_code == 409
+    assert resp.status_code == 403
     assert set(resp.json) == ERROR_KEYS
     assert resp.json["reason"] == "identity_required"
     assert "实名" in resp.json["message"]

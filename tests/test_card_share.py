@@ -100,7 +100,7 @@ def test_share_limits_and_custom_ttl_and_base_url(app, client, db):
 def test_share_needs_identity(app, client, db):
     account = make_account(db)
     resp = _share(app, client, account)
-    assert resp.status_code == 409 and resp.json["reason"] == "identity_required"
+    assert resp.status_code == 403 and resp.json["reason"] == "identity_required"
 
 
 def test_revoked_expired_and_forged_links(app, client, db):

@@ -26,7 +26,7 @@ from backend.cards import cache
 from backend.cards.evaluation import evaluation_from_rows
 from backend.common.crypto import PIIError, keyring, mask_id_number, mask_name
 from backend.db import utcnow
-from backend.errors import Conflict, NotFound
+from backend.errors import NotFound
 from backend.evaluation.services import today_cn
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
 from backend.records.models import (
@@ -38,6 +38,7 @@ from backend.records.models import (
 )
 from backend.staff.models import Department
 from backend.subjects.models import Firm, Person
+from backend.subjects.services import require_identity
 
 CARD_FORMAT = 1
 IDENTITY_PURPOSE = "card.identity"  # AES-GCM associated data of the cached unmasked identity
@@ -296,9 +297,7 @@ def _public_reason(item: dict, public_records: set, public_entries: set) -> bool
 
 
 def _require_identity(actor) -> int:
-    if actor.person_id is None:
-        raise Conflict("identity_required", "请先完成实名认证，再查看本人的信用名片。")
-    return actor.person_id
+    return require_identity(actor, "请先完成实名认证，再查看本人的信用名片。")
 
 
 def my_card(session: Session, actor) -> dict:

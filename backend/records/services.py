@@ -216,11 +216,9 @@ def supersede_record(session: Session, actor: Actor, record_id: int, changes: Ma
     values = record_values(clean, deadline, today, published_on=published_on)
     now = utcnow()
     _event(session, actor, old, RecordStatus.CORRECTED, reason)
-    old.status = RecordStatus.CORRECTED
-    old.status_changed_at = now
-    old.is_current = False
-    old.superseded_at = now
-    session.flush()  # the old row leaves the unique "current decision" index before the new one enters
+    # One conditional UPDATE claims the old version: of two concurrent corrections exactly one wins
+    # (the other waits for the row lock, then finds is_current false), so history never forks.
+    _claim(session, old, RecordStatus.CORRECTED, now, is_current=False, superseded_at=now)
     values.update(version=old.version + 1, supersedes_id=old.id, batch_id=old.batch_id)
     new = CreditRecord(**values, created_by_id=_staff_id(actor))
     _insert_current(session, new)
@@ -268,13 +266,26 @@ def change_status(session: Session, actor: Actor, record: CreditRecord, to_statu
         raise Conflict("status_transition_invalid", "这条信息当前的状态不能进行此项变更。")
     from_status = record.status
     _event(session, actor, record, to_status, note)
-    record.status = to_status
-    record.status_changed_at = utcnow()
-    session.flush()
+    _claim(session, record, to_status, utcnow())
     audit(session, actor, "record.status", "credit_record", record.id, from_status=from_status.value,
           to_status=to_status.value)
     subject_changed(session, [record.subject_id], f"record.{to_status.value}")
     return record
+
+
+def _claim(session: Session, record: CreditRecord, to_status: RecordStatus, now, **values: Any) -> None:
+    """Move ``record`` out of the status (and current version) it was read in, or 409 if someone
+    else moved it first. Flushes; the old row leaves the unique "current decision" index here."""
+    session.flush()
+    result = session.execute(
+        update(CreditRecord)
+        .where(CreditRecord.id == record.id, CreditRecord.is_current.is_(True), CreditRecord.status == record.status)
+        .values(status=to_status, status_changed_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("record_changed", "这条信息刚被其他人处理过，请刷新后再试。")
+    session.refresh(record)
 
 
 def record_history(session: Session, record_id: int) -> list[CreditRecord]:

@@ -75,7 +75,7 @@ def account_actor(account: Account, ip: str | None) -> Actor:
 def get_account(session: Session, actor: Actor) -> Account:
     account = session.get(Account, actor.id) if actor.is_account else None
     if account is None or account.disabled:
-        raise Unauthorized("account_disabled", "该账号不可用，请联系客服。")
+        raise Forbidden("account_disabled", "该账号不可用，请联系客服。")
     return account
 
 
@@ -189,7 +189,7 @@ def refresh(session: Session, actor: Actor, raw_token: str, settings: TokenSetti
         raise Unauthorized("refresh_expired", "登录已过期，请重新登录。")
     account = session.get(Account, token.account_id)
     if account is None or account.disabled:
-        raise Unauthorized("account_disabled", "该账号不可用，请联系客服。")
+        raise Forbidden("account_disabled", "该账号不可用，请联系客服。")
     return _issue(session, account, settings)
 
 

@@ -282,6 +282,13 @@ def view_person(session: Session, actor: Actor, person: Person, *, unmasked: boo
     return person_view(person, unmasked=unmasked)
 
 
+def require_identity(actor: Actor, message: str = "请先完成实名认证。") -> int:
+    """The person a mini-program actor is bound to (实名); 403 ``identity_required`` if none."""
+    if actor.person_id is None:
+        raise Forbidden("identity_required", message)
+    return actor.person_id
+
+
 def find_subject_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     """Map each valid, known subject code (USCC or resident ID, normalised) to its subject id.
 

@@ -1,0 +1,39 @@
+"""HTTP edges every endpoint shares: huge ids, proxies, OpenAPI types."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.card_helpers import bound_account, headers
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("delete", "/miniapp/v1/me/card/shares/999999999999999999999999999999"),
+    ("get", "/miniapp/v1/me/card/shares/9223372036854775808/qr.png"),
+    ("get", "/staff/v1/records/99999999999999999999999"),
+])
+def test_an_id_beyond_64_bits_is_not_found_not_a_crash(app, client, db, method, path):
+    account, _ = bound_account(db)
+    db.commit()
+    resp = getattr(client, method)(path, headers=headers(app, account))
+    assert resp.status_code == 404 and resp.json["reason"] == "not_found"
+
+
+def test_ids_are_integers_in_the_openapi_spec(client):
+    spec = client.get("/openapi.json").json
+    param = spec["paths"]["/miniapp/v1/me/card/shares/{share_id}"]["parameters"][0]
+    assert param["schema"]["type"] == "integer"
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"TRUSTED_PROXIES": 1}
+
+    def test_share_urls_use_the_public_host_the_proxy_saw(self, app, client, db):
+        account, _ = bound_account(db)
+        db.commit()
+        resp = client.post("/miniapp/v1/me/card/share", json={"ttl_seconds": 600}, headers={
+            **headers(app, account), "X-Forwarded-Host": "credit.huaian.example", "X-Forwarded-Proto": "https"})
+        assert resp.status_code == 201
+        assert resp.json["url"].startswith("https://credit.huaian.example/public/v1/cards/")
