@@ -56,13 +56,14 @@ def test_general_penalty_weighs_full_on_decision_day_and_says_when_repair_opens(
     assert (repair.record_id, repair.from_date) == (1, "2026-06-30")
 
 
-def test_penalty_decays_linearly_to_the_floor_and_drops_off_at_max_end():
-    # 365-day window, magnitude 40, floor 30 % = 12: 40 - 28 * elapsed // 365.
-    points = {d: evaluate(FIRM, [rec()], [], D0 + timedelta(days=d)).items for d in (0, 100, 364, 365)}
+def test_penalty_decays_linearly_to_the_floor_and_drops_off_after_max_end():
+    # publicity_max_end = D0 + 365 is the LAST day of publicity (the record still shows and counts);
+    # the window is 366 days, magnitude 40, floor 30 % = 12: 40 - 28 * elapsed // 366.
+    points = {d: evaluate(FIRM, [rec()], [], D0 + timedelta(days=d)).items for d in (0, 100, 365, 366)}
     assert points[0][0].points == -40
-    assert points[100][0].points == -(40 - 28 * 100 // 365)
-    assert points[364][0].points == -(40 - 28 * 364 // 365) == -13
-    assert points[365] == []  # publicity_max_end reached: counts nothing
+    assert points[100][0].points == -(40 - 28 * 100 // 366)
+    assert points[365][0].points == -(40 - 28 * 365 // 366) == -13  # its last day: still public, still counts
+    assert points[366] == []  # the day after publicity_max_end: expired, counts nothing
 
 
 def test_after_min_end_the_note_says_repair_is_possible_now():
@@ -133,7 +134,8 @@ def test_market_ban_forces_d_even_with_high_score():
 
 
 def test_expired_or_removed_list_entries_do_not_force():
-    entries = [lst(1, "serious", expires=D0), lst(2, "ban", status="removed"), lst(3, "serious", listed=D0 + timedelta(1))]
+    entries = [lst(1, "serious", expires=D0 - timedelta(1)), lst(2, "ban", status="removed"),
+               lst(3, "serious", listed=D0 + timedelta(1))]
     r = evaluate(FIRM, [], entries, D0)
     assert (r.grade, r.forced, r.score) == ("B", False, 800)
 

@@ -113,17 +113,17 @@ rec AS (
   SELECT r.subject_id, r.decision_date, r.publicity_max_end AS max_end, {_record_case(rules)} AS ri
   FROM credit_records r JOIN subjects s ON s.id = r.subject_id AND s.kind = :kind
   WHERE r.is_current AND {_in("r.status", statuses)} AND r.decision_date <= {AS_OF}
-    AND (r.publicity_max_end IS NULL OR r.publicity_max_end > {AS_OF})
+    AND (r.publicity_max_end IS NULL OR r.publicity_max_end >= {AS_OF})
 ),
 rec_end AS (
   SELECT rec.subject_id, rec.decision_date, ru.dim, ru.sign, ru.mag, ru.floor, ru.decay,
-         COALESCE(rec.max_end, rec.decision_date + ru.valid_days) AS end_date
+         COALESCE(rec.max_end + 1, rec.decision_date + ru.valid_days) AS end_date
   FROM rec JOIN ru ON ru.idx = rec.ri
 ),
 lst AS (
   SELECT l.subject_id, {_list_case(rules)} AS li, {forcing} AS forcing
   FROM list_entries l JOIN subjects s ON s.id = l.subject_id AND s.kind = :kind
-  WHERE l.status = 'active' AND l.listed_on <= {AS_OF} AND (l.expires_on IS NULL OR l.expires_on > {AS_OF})
+  WHERE l.status = 'active' AND l.listed_on <= {AS_OF} AND (l.expires_on IS NULL OR l.expires_on >= {AS_OF})
 ),
 pts AS (
   SELECT subject_id, dim, sign,

@@ -119,9 +119,13 @@ def _fmt(d: date) -> str:
 
 
 def window_end(rule: Rule, decision_date: date, max_end: date | None) -> date | None:
-    """Last day + 1 a record counts: ``publicity_max_end``, else ``decision + valid_days``, else none."""
+    """The first day a record no longer counts (exclusive end).
+
+    ``publicity_max_end`` is the LAST day of publicity (the record shows that day too; it expires the
+    day after, see ``records.services.expire_due_records``), so the end is the day after it.
+    """
     if max_end is not None:
-        return max_end
+        return max_end + timedelta(days=1)
     if rule.valid_days:
         return decision_date + timedelta(days=rule.valid_days)
     return None
@@ -140,7 +144,7 @@ def list_entry_active(entry: ListFact, as_of: date) -> bool:
     return (
         entry.status == ACTIVE_LIST
         and entry.listed_on <= as_of
-        and (entry.expires_on is None or as_of < entry.expires_on)
+        and (entry.expires_on is None or as_of <= entry.expires_on)  # expires_on: last day on the list
     )
 
 
