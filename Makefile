@@ -7,6 +7,7 @@ export FLASK_APP := wsgi:app
 .PHONY: run test install migrate seed lint bench-load bench-records bench-recompute bench-card clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt

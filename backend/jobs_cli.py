@@ -48,7 +48,12 @@ def scheduler(tick: int) -> None:
 @jobs_cli.command("run-due")
 @with_appcontext
 def run_due() -> None:
-    """Run due periodic jobs inline now (cron on a single machine without Redis)."""
+    """Run periodic jobs inline now (cron on a single machine without Redis).
+
+    Without Redis there is no shared record of the last run, so every job runs each time: run it
+    from cron once a day, shortly after midnight Beijing time (``5 16 * * *`` on a UTC clock). With
+    Redis, each job runs at most once per period however often this is called.
+    """
     for job in due_jobs(get_store()):
         resolve(job.target)()
         click.echo(f"ran {job.name}")

@@ -1,0 +1,23 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden from the environment, so the same file serves every node.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000  # recycle workers now and then: bounded memory over weeks of uptime
+max_requests_jitter = 500
+accesslog = "-"
+# %(U)s is the path WITHOUT the query string: a staff search may carry a resident ID number in its
+# query (?subject_code=…), and personal data never goes to a log.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# Only the load balancer may set X-Forwarded-*; the app trusts TRUSTED_PROXIES hops of them.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
