@@ -75,17 +75,34 @@ def test_a_batch_rescores_every_subject_it_touches(client, db, firm, reviewer):
     assert resp.json["accepted"] == 2 and resp.json["rejected"] == 1
     assert card(client, firm.uscc)["evaluation"]["grade"] != "B"
     assert card(client, other.uscc)["evaluation"]["grade"] != "B"
+    causes = db.execute(select(EvaluationHistory.subject_id, EvaluationHistory.cause)
+                        .where(EvaluationHistory.subject_id.in_([firm.id, other.id]))).all()
+    assert sorted(causes) == sorted([(firm.id, "record.batch"), (other.id, "record.batch")])
 
 
-def test_revoking_by_correction_restores_the_grade(client, db, firm, reviewer):
-    resp = client.post("/staff/v1/records", json=penalty(firm.uscc, 21, severity="轻微"), headers=reviewer)
-    record_id = resp.json["id"]
-    lowered = card(client, firm.uscc)["evaluation"]
-    assert lowered["reasons"], "a 处罚 in its window explains the score"
-    resp = client.post(f"/staff/v1/records/{record_id}/supersede", headers=reviewer,
-                       json={"changes": {"severity": "严重"}, "reason": "复核后认定为严重"})
+def test_correction_and_revocation_bring_the_grade_back(client, db, firm, reviewer):
+    from backend.common.actor import SYSTEM
+    from backend.records.models import RecordStatus
+    from backend.records.services import change_status, get_record
+
+    resp = client.post("/staff/v1/records", json=penalty(firm.uscc, 21), headers=reviewer)
     assert resp.status_code == 201, resp.json
-    assert card(client, firm.uscc)["evaluation"]["grade"] in ("C", "D")
+    serious = card(client, firm.uscc)["evaluation"]["grade"]
+    assert serious in ("C", "D")
+    resp = client.post(f"/staff/v1/records/{resp.json['id']}/supersede", headers=reviewer,
+                       json={"changes": {"severity": "轻微"}, "reason": "复核后认定为轻微"})
+    assert resp.status_code == 201, resp.json
+    corrected = card(client, firm.uscc)["evaluation"]
+    assert corrected["grade"] < serious  # 更正 to 轻微: a better grade on the next read
+    assert corrected["reasons"], "the 轻微 record still explains the score"
+    record = get_record(db, resp.json["id"])
+    change_status(db, SYSTEM, record, RecordStatus.REVOKED, "决定已被撤销")
+    db.commit()
+    revoked = card(client, firm.uscc)["evaluation"]
+    assert revoked["grade"] == "B" and revoked["reasons"] == []
+    grades = db.execute(select(EvaluationHistory.new_grade).where(EvaluationHistory.subject_id == firm.id)
+                        .order_by(EvaluationHistory.id)).scalars().all()
+    assert grades[0] == serious and grades[-1] == "B"
 
 
 def test_serious_list_forces_d_and_removal_restores(client, db, firm, admin):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListType
 from backend.records.queries import describe_departments, describe_subjects
@@ -11,27 +11,42 @@ TYPES = [t.value for t in ListType]
 STATUSES = ["active", "removed", "expired"]
 
 
+def _printable(value: str) -> None:
+    """NUL and other control characters (except line breaks and tabs) are refused, not stored."""
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise ValidationError("不能包含控制字符。")
+
+
+def Text(*, max_len: int | None = None, **kwargs) -> fields.String:  # noqa: N802 (a field factory)
+    """A string without control characters; free-text lengths are checked by the service."""
+    validators = [_printable] + ([validate.Length(max=max_len)] if max_len else [])
+    if "validate" in kwargs:
+        validators.append(kwargs.pop("validate"))
+    return fields.String(validate=validators, **kwargs)
+
+
 class ListEntryIn(Schema):
-    subject_code = fields.String(required=True, metadata={"description": "统一社会信用代码或身份证号"})
+    subject_code = Text(max_len=40, required=True, metadata={"description": "统一社会信用代码或身份证号"})
     list_type = fields.String(required=True, validate=validate.OneOf(TYPES), metadata={"description": "red/watch/serious/ban"})
-    reason = fields.String(required=True, metadata={"description": "列入事由"})
-    legal_basis = fields.String(load_default=None, metadata={"description": "认定依据（重点关注、严重失信、禁入必填）"})
-    decision_no = fields.String(load_default=None, metadata={"description": "认定文书号（重点关注、严重失信、禁入必填）"})
+    reason = Text(required=True, metadata={"description": "列入事由"})
+    legal_basis = Text(load_default=None, metadata={"description": "认定依据（重点关注、严重失信、禁入必填）"})
+    decision_no = Text(load_default=None, metadata={"description": "认定文书号（重点关注、严重失信、禁入必填）"})
     listed_on = fields.Date(required=True)
     expires_on = fields.Date(load_default=None)
-    domain = fields.String(load_default=None, metadata={"description": "禁入领域，如 食品药品"})
-    record_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62))
-    department_code = fields.String(load_default=None, metadata={"description": "信用办代部门认定时填写"})
+    domain = Text(load_default=None, metadata={"description": "禁入领域，如 食品药品"})
+    record_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1, error="关联记录编号无效。"))
+    department_code = Text(max_len=32, load_default=None, metadata={"description": "信用办代部门认定时填写"})
 
 
 class RemoveIn(Schema):
-    reason = fields.String(required=True, metadata={"description": "移出原因"})
+    reason = Text(required=True, metadata={"description": "移出原因"})
 
 
 class ListQuery(Schema):
     list_type = fields.String(data_key="type", validate=validate.OneOf(TYPES))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    subject_code = fields.String()
+    subject_code = Text(max_len=40)
+    department_code = Text(max_len=32, data_key="department")
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

@@ -19,6 +19,7 @@ from backend.common.clock import china_today
 from backend.common.ids import normalize_code
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
+from backend.records.models import CreditRecord
 from backend.staff.models import Department, Role
 from backend.staff.services import require_department_scope, scoped_department_id
 from backend.subjects.changes import subject_changed
@@ -35,6 +36,8 @@ def _fail(field: str, reason: str, message: str) -> ValidationFailed:
 
 def _text(value: str | None, field: str, label: str, required: bool, max_len: int = TEXT_MAX) -> str | None:
     text = (value or "").strip()
+    if "\x00" in text:
+        raise _fail(field, f"{field}_invalid", f"{label}含有无法保存的字符。")
     if required and not text:
         raise _fail(field, f"{field}_required", f"请填写{label}。")
     if len(text) > max_len:
@@ -97,6 +100,10 @@ def add_list_entry(
         raise _fail("expires_on", "expires_before_listed", "届满日期应晚于列入日期。")
     dept = _department(session, actor, department_code)
     require_department_scope(actor, dept.id)
+    if record_id is not None:
+        linked = session.execute(select(CreditRecord.subject_id).where(CreditRecord.id == record_id)).first()
+        if linked is None or linked[0] != subject_id:
+            raise _fail("record_id", "record_not_of_subject", "关联的信用记录不存在或不属于该主体。")
     active = session.execute(
         select(ListEntry.id).where(ListEntry.subject_id == subject_id, ListEntry.list_type == list_type,
                                    ListEntry.status == ListEntryStatus.ACTIVE).limit(1)
@@ -166,20 +173,29 @@ class Page:
     per_page: int
 
 
-def search_list_entries(
+def list_entries(
     session: Session,
     actor: Actor,
     *,
     list_type: str | None = None,
     status: str | None = None,
     subject_code: str | None = None,
+    department_code: str | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
-    """Staff search, newest first; department reviewers see their department's entries only."""
+    """Staff search, newest first; department reviewers see their own department's entries only
+    (asking for another department is 403 ``department_scope``)."""
     stmt = select(ListEntry)
     if (dept := scoped_department_id(actor)) is not None:
         stmt = stmt.where(ListEntry.department_id == dept)
+    if department_code:
+        wanted = session.execute(
+            select(Department.id).where(Department.code == department_code.strip().upper())).scalar()
+        if wanted is None:
+            raise _fail("department_code", "department_unknown", "没有这个部门代码。")
+        require_department_scope(actor, wanted)
+        stmt = stmt.where(ListEntry.department_id == wanted)
     if list_type:
         stmt = stmt.where(ListEntry.list_type == ListType(list_type))
     if status:

@@ -30,7 +30,7 @@ class Lists(MethodView):
     def get(self, args):
         """查询名单（部门审核员仅本部门）"""
         session = get_session()
-        page = services.search_list_entries(session, current_actor(), **args)
+        page = services.list_entries(session, current_actor(), **args)
         return {"items": present_entries(session, page.items), "total": page.total, "page": page.page,
                 "per_page": page.per_page}
 
@@ -45,7 +45,7 @@ class Lists(MethodView):
         return present_entries(session, [entry])[0]
 
 
-@blp.route("/<int:entry_id>/remove", methods=["POST"])
+@blp.route("/<int(max=2147483647):entry_id>/remove", methods=["POST"])
 @staff_required(WRITE_ROLES)
 @blp.doc(security=SECURITY)
 @blp.arguments(RemoveIn)
