@@ -39,7 +39,7 @@ def _configure_http(app: Flask) -> None:
 
     from backend.routes import BoundedIntConverter
 
-    # An id beyond a 64-bit integer cannot exist: the route does not match (404), the database never sees it.
+    # An id beyond the primary keys' range cannot exist: the route does not match (404), the database never sees it.
     app.url_map.converters["int"] = BoundedIntConverter
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:

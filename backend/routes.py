@@ -9,11 +9,11 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # primary keys are INTEGER (int4 on PostgreSQL)
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that refuses values a BIGINT cannot hold (so they are a 404, never a 500)."""
+    """``<int:…>`` that refuses values no primary key can hold (so they are a 404, never a 500)."""
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 — werkzeug's parameter name
         kwargs.setdefault("max", MAX_ID)

@@ -19,7 +19,7 @@ from backend.cache import get_store
 from backend.common.actor import Actor
 from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, verify
 from backend.db import wants_commit_on_refusal
-from backend.errors import Conflict, Forbidden, Unauthorized, error_body
+from backend.errors import Conflict, Forbidden, Unauthorized, ValidationFailed, error_body
 from backend.extensions import get_session
 from backend.nearcache import get_near_cache
 from backend.subjects import account_cache
@@ -52,6 +52,15 @@ def register_commit_point(app: Flask) -> None:
         # Each request gets its own session and actor, even when an app context is already pushed
         # (CLI commands, tests): state from outside must not leak into the request, nor back out.
         g._outer_request_state = {k: g.pop(k, None) for k in _REQUEST_KEYS}
+
+    @app.before_request
+    def _refuse_nul_characters():
+        # PostgreSQL cannot store U+0000 in text: refuse it at the door, for every endpoint, rather
+        # than let a driver error become a 500 deep inside a service.
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            raise ValidationFailed("nul_character", "提交的内容含有无法识别的字符（空字符），请删除后重试。")
+        if request.is_json and b"\\u0000" in request.get_data(cache=True):
+            raise ValidationFailed("nul_character", "提交的内容含有无法识别的字符（空字符），请删除后重试。")
 
     @app.teardown_request
     def _close_request_state(exc):

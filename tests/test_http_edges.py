@@ -37,3 +37,22 @@ class TestBehindAProxy:
             **headers(app, account), "X-Forwarded-Host": "credit.huaian.example", "X-Forwarded-Proto": "https"})
         assert resp.status_code == 201
         assert resp.json["url"].startswith("https://credit.huaian.example/public/v1/cards/")
+
+
+def test_an_id_beyond_the_primary_key_range_is_not_found(app, client, db):
+    account, _ = bound_account(db)
+    db.commit()
+    resp = client.delete("/miniapp/v1/me/card/shares/2147483648", headers=headers(app, account))
+    assert resp.status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs"), [
+    ("post", "/miniapp/v1/auth/login", {"json": {"code": "dev:a\u0000b"}}),
+    ("get", "/public/v1/firms/91320803MA1Y5W0Y2H%00", {}),
+    ("get", "/public/v1/lists/red?page=1&x=%00", {}),
+    ("post", "/staff/v1/auth/login", {"json": {"username": "admin\u0000", "password": "x"}}),
+])
+def test_nul_characters_are_refused_with_a_reason_everywhere(client, method, path, kwargs):
+    resp = getattr(client, method)(path, **kwargs)
+    assert resp.status_code == 422
+    assert resp.json["reason"] == "nul_character" and "空字符" in resp.json["message"]
