@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 import logging
+from types import FunctionType
 
 from flask import Flask
 
 from backend.config import Config
 
 
+class CreditApp(Flask):
+    """Flask, answering ``ensure_sync`` from a cache for plain functions.
+
+    Flask and flask-smorest ask it of every hook and decorator layer on every request (about 15
+    times for one card read), and ``inspect.iscoroutinefunction`` is not free. Only module-level
+    and decorator functions are cached (bounded), never bound methods created per request.
+    """
+
+    _SYNC_CACHE_MAX = 4096
+
+    def ensure_sync(self, func):
+        if type(func) is not FunctionType:
+            return super().ensure_sync(func)
+        cache = self.__dict__.setdefault("_sync_cache", {})
+        found = cache.get(func)
+        if found is None:
+            if len(cache) >= self._SYNC_CACHE_MAX:
+                cache.clear()
+            found = cache[func] = super().ensure_sync(func)
+        return found
+
+
 def create_app(config: Config | dict | None = None) -> Flask:
     """Build the app. ``config`` may be a :class:`Config`, a dict of overrides, or None (environment)."""
     cfg = config if isinstance(config, Config) else Config.from_env()
-    app = Flask(__name__, instance_relative_config=False)
+    app = CreditApp(__name__, instance_relative_config=False)
     app.config.update(cfg.as_flask())
     if isinstance(config, dict):
         app.config.update(config)

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import math
 import time
+from functools import partial
 
 from flask import current_app, has_app_context, request
 from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter._compat import request_context
 from flask_limiter.errors import RateLimitExceeded
 
 from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, verify
@@ -73,6 +75,12 @@ class AppLimiter(Limiter):
             super().init_app(app)
         finally:
             self.__dict__["_initialising"] = None
+        # Flask-Limiter's after-request hook (rate-limit headers) works out the current limit on
+        # every response; when no limit was checked for this request there are none to add.
+        funcs = app.after_request_funcs.setdefault(None, [])
+        for i, fn in enumerate(funcs):
+            if isinstance(fn, partial) and fn.func is Limiter._Limiter__inject_headers:
+                funcs[i] = _only_when_checked(fn)
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         # The shared limits apply to writes and logins only; for every other request Flask-Limiter
@@ -82,6 +90,15 @@ class AppLimiter(Limiter):
         if in_middleware and not (_is_limited_write() or _is_login()):
             return
         super()._check_request_limit(callable_name, in_middleware)
+
+
+def _only_when_checked(inject):
+    def inject_headers(response):
+        if not hasattr(request_context(), "_limiter_request_context"):
+            return response
+        return inject(response)
+
+    return inject_headers
 
 
 def _per_app_attr(name: str) -> property:

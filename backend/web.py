@@ -25,6 +25,7 @@ from backend.nearcache import get_near_cache
 from backend.subjects import account_cache
 
 _REQUEST_KEYS = ("db_session", "actor", "rate_key")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class LazyCookieSessions(SecureCookieSessionInterface):
@@ -57,15 +58,19 @@ def register_commit_point(app: Flask) -> None:
     def _refuse_nul_characters():
         # PostgreSQL cannot store U+0000 in text: refuse it at the door, for every endpoint, rather
         # than let a driver error become a 500 deep inside a service.
-        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
-            raise ValidationFailed("nul_character", "提交的内容含有无法识别的字符（空字符），请删除后重试。")
-        if request.is_json and b"\\u0000" in request.get_data(cache=True):
+        # Raw environ checks: cheap enough for every read (a card hit costs ~0.2 ms in all).
+        env = request.environ
+        nul = "\x00" in env.get("PATH_INFO", "") or "%00" in env.get("QUERY_STRING", "")
+        if not nul and env.get("REQUEST_METHOD") in _BODY_METHODS and request.is_json:
+            nul = b"\\u0000" in request.get_data(cache=True)
+        if nul:
             raise ValidationFailed("nul_character", "提交的内容含有无法识别的字符（空字符），请删除后重试。")
 
     @app.teardown_request
     def _close_request_state(exc):
         sess = g.pop("db_session", None)
-        if sess is not None:
+        # A session that never began and holds nothing (a cache hit) has nothing to release.
+        if sess is not None and (sess.in_transaction() or sess.identity_map):
             if exc is not None:
                 sess.rollback()
             sess.close()
