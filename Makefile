@@ -3,6 +3,11 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# Some machines' pip configuration names package folders that do not exist; pip says so for
+# every package. Keep its real errors, drop that noise.
+PIP_NOISE := grep -v "is ignored: it is neither a file nor a directory" || true
 
 .PHONY: run test install migrate seed lint bench-load bench-records bench-recompute bench-card clean
 
@@ -11,8 +16,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | { $(PIP_NOISE); }
+	$(BIN)/python -m pip install -q -r requirements-dev.txt 2>&1 | { $(PIP_NOISE); }
 	touch $@
 
 install: $(VENV)/.installed
