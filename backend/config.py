@@ -177,7 +177,7 @@ class Config:
             OPENAPI_URL_PREFIX="/",
             OPENAPI_JSON_PATH="openapi.json",
             OPENAPI_SWAGGER_UI_PATH="docs",
-            OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+            OPENAPI_SWAGGER_UI_URL="/docs/assets/",
             JSON_AS_ASCII=False,
             RATELIMIT_STORAGE_URI=self.REDIS_URL or "memory://",
             RATELIMIT_HEADERS_ENABLED=True,

@@ -1,14 +1,22 @@
-"""Liveness and readiness for load balancers and orchestrators."""
+"""Liveness and readiness for load balancers, and the API docs page's own assets."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, send_from_directory
 from sqlalchemy import text
 
 from backend.cache import get_store
 from backend.extensions import get_database
 
 blp = Blueprint("health", __name__)
+
+
+@blp.get("/docs/assets/<path:filename>")
+def docs_assets(filename: str):
+    """Swagger UI's files for ``/docs``, served locally (no CDN on a government intranet)."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 @blp.get("/healthz")

@@ -22,3 +22,12 @@ def test_openapi_spec(client):
     resp = client.get("/openapi.json")
     assert resp.status_code == 200
     assert resp.json["info"]["title"].startswith("信用淮安区")
+
+
+def test_docs_page_and_its_assets_are_served_locally(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert b"/docs/assets/swagger-ui-bundle.js" in page.data
+    asset = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.data) > 100_000
+    assert client.get("/docs/assets/../../config.py").status_code == 404
