@@ -95,8 +95,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     from backend.errors import register_error_handlers as _register
+    from backend.request_guard import register_request_guard
 
     _register(app)
+    register_request_guard(app)  # malformed envelopes (NUL, bad JSON, wrong media type) → 4xx
 
 
 def register_commands(app: Flask) -> None:

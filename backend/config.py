@@ -181,5 +181,7 @@ class Config:
             JSON_AS_ASCII=False,
             RATELIMIT_STORAGE_URI=self.REDIS_URL or "memory://",
             RATELIMIT_HEADERS_ENABLED=True,
+            # A 10,000-row CSV batch is ~1.2 MB; nothing legitimate comes near this (413 beyond it).
+            MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         )
         return out

@@ -11,7 +11,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
+
+from backend.common.messages import translate_errors
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +100,23 @@ _HTTP_MESSAGES = {
 }
 
 
+# PostgreSQL SQLSTATEs of values it refused (the same reasons as the checks that should catch them first).
+_DATA_ERRORS = {
+    "22003": ("number_too_large", "填写的数字太大，请检查后重试。"),  # numeric_value_out_of_range
+    "22001": ("value_too_long", "填写的内容太长，请删减后重试。"),  # string_data_right_truncation
+    "22021": ("invalid_character", "提交的内容含有无法识别的字符，请删除后重试。"),  # character_not_in_repertoire
+}
+_DATA_ERROR_DEFAULT = ("invalid_value", "提交的内容格式不正确，请检查后重试。")
+
+
 def error_body(status: int, reason: str, message: str, errors: Any = None) -> dict:
     return {
         "code": status,
         "status": HTTPStatus(status).phrase,
         "message": message,
         "reason": reason,
-        "errors": errors or {},
+        # Field messages from marshmallow/webargs come in English: the same plain Chinese everywhere.
+        "errors": translate_errors(errors) if errors else {},
     }
 
 
@@ -130,6 +143,8 @@ def register_error_handlers(app: Flask) -> None:
             errors = data.get("messages") or data.get("errors")
             if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "headers", "files", "path", "view_args"} and len(errors) == 1:
                 errors = next(iter(errors.values()))
+        if status == 400 and errors == ["Invalid JSON body."]:  # webargs could not read the body
+            reason, message = "invalid_json", "提交的内容不是有效的 JSON 格式，请检查后重试。"
         headers = {}
         if status == 429:
             from backend.ratelimit import retry_after_seconds
@@ -139,6 +154,28 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405:
             headers = {k: v for k, v in err.get_headers() if k.lower() == "allow"}
         return _response(status, reason, message, errors, headers)
+
+    @app.errorhandler(DataError)
+    def _data_error(err: DataError):
+        # The database refused a value (too long for its column, out of range, a NUL character):
+        # bad input that no schema caught. The person gets a 422; the log says which schema to tighten.
+        log.warning("database refused a value (tighten the schema): %s", str(err.orig).splitlines()[0] if err.orig else err)
+        reason, message = _DATA_ERRORS.get(getattr(err.orig, "sqlstate", None) or "", _DATA_ERROR_DEFAULT)
+        return _response(422, reason, message)
+
+    @app.errorhandler(OverflowError)
+    def _overflow(err: OverflowError):
+        # A number too large for a date, a timedelta or a 64-bit column (page=10**22 → OFFSET):
+        # always an input no schema bounded. The log says which.
+        log.warning("number out of range answered as 422: %s", err)
+        return _response(422, "number_too_large", "填写的数字太大，请检查后重试。")
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(err: IntegrityError):
+        # A flush inside a service lost a race for a unique thing (the commit point in backend.web
+        # answers the same at commit time), or a reference did not exist.
+        log.warning("integrity error answered as 409: %s", str(err.orig).splitlines()[0] if err.orig else err)
+        return _response(409, "conflict", "该操作已被处理或与当前状态冲突，请刷新后重试。")
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -56,3 +56,8 @@ def test_nul_characters_are_refused_with_a_reason_everywhere(client, method, pat
     resp = getattr(client, method)(path, **kwargs)
     assert resp.status_code == 422
     assert resp.json["reason"] == "nul_character" and "空字符" in resp.json["message"]
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client):
+    resp = client.post("/staff/v1/auth/login", data=b"x" * (26 * 1024 * 1024), content_type="application/json")
+    assert resp.status_code == 413 and resp.json["reason"] == "payload_too_large"
