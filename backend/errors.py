@@ -85,6 +85,18 @@ class ServiceUnavailable(DomainError):
     message = "服务暂时不可用，请稍后再试。"
 
 
+class InvalidJSON(DomainError):
+    status = 400
+    reason = "invalid_json"
+    message = "提交的内容不是有效的 JSON 格式，请检查后重试。"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    reason = "unsupported_media_type"
+    message = "请以 JSON 格式提交。"
+
+
 # Plain Chinese for the HTTP errors Flask/werkzeug raise on their own.
 _HTTP_MESSAGES = {
     400: ("bad_request", "请求格式有误。"),

@@ -26,7 +26,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest
 
-from backend.errors import DomainError, ValidationFailed
+from backend.errors import InvalidJSON, UnsupportedMediaType, ValidationFailed
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
@@ -36,18 +36,6 @@ _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 NUL_MESSAGE = "提交的内容含有无法识别的字符（空字符），请删除后重试。"
-
-
-class InvalidJSON(DomainError):
-    status = 400
-    reason = "invalid_json"
-    message = "提交的内容不是有效的 JSON 格式，请检查后重试。"
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    reason = "unsupported_media_type"
-    message = "请以 JSON 格式提交。"
 
 
 def register_request_guard(app: Flask) -> None:

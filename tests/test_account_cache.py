@@ -184,7 +184,8 @@ class TestWithoutTheCache:
 
 def _redis_only(app):
     if get_near_cache(app) is None:
-        pytest.skip("needs TEST_REDIS_URL")
+        pytest.skip("another node's change reaches this process only through Redis client tracking; "
+                    "runs in the PostgreSQL + Redis pass of make test")
 
 
 def test_a_change_committed_on_another_node_shows_on_the_next_request(app, client, db, redis_url):

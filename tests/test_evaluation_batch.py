@@ -81,7 +81,8 @@ def test_batch_and_engine_give_the_same_score_and_grade(db, as_of):
 
 def test_sql_and_python_paths_agree_on_postgresql(db):
     if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("the set-based SQL path needs PostgreSQL")
+        pytest.skip("the set-based SQL recompute is PostgreSQL SQL (SQLite uses the Python path, tested "
+                    "above); runs in the PostgreSQL pass of make test")
     ids = varied_subjects(db, n=80, seed=11)
     recompute_everything(db, date(2026, 8, 15), method="sql")
     by_sql = stored_scores(db, ids)

@@ -18,7 +18,8 @@ from backend.common.ids import USCC, normalize_code, parse_subject_code
 from backend.errors import ValidationFailed
 from backend.records.models import RECORD_STATUS_LABELS, CreditRecord, RecordStatus
 from backend.records.validation import parse_kind
-from backend.staff.models import Department, Role
+from backend.staff.models import Department
+from backend.staff.services import scoped_department_id
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import find_subject_ids
 
@@ -56,8 +57,8 @@ def search_records(
     """Records matching the filters, newest decision first. Department reviewers see their own
     department's records only; the credit office and auditors see all."""
     stmt = select(CreditRecord)
-    if actor.role == Role.DEPT_REVIEWER:
-        stmt = stmt.where(CreditRecord.department_id == actor.department_id)
+    if (dept := scoped_department_id(actor)) is not None:
+        stmt = stmt.where(CreditRecord.department_id == dept)
     if subject_code:
         code = normalize_code(subject_code)
         parsed = parse_subject_code(code, "subject_code")

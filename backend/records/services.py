@@ -25,7 +25,7 @@ from backend.common.clock import CHINA_TZ
 from backend.common.workdays import add_working_days
 from backend.db import utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
-from backend.records.models import CreditRecord, Polarity, RecordEvent, RecordKind, RecordStatus
+from backend.records.models import CreditRecord, Polarity, RecordBatch, RecordEvent, RecordKind, RecordStatus
 from backend.records.rules import publicity_window
 from backend.records.validation import (
     FIELDS,
@@ -36,7 +36,8 @@ from backend.records.validation import (
     ensure_can_submit,
     local_today,
 )
-from backend.staff.models import Department, Role
+from backend.staff.models import Department
+from backend.staff.services import scoped_department_id
 from backend.subjects.changes import subject_changed
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import find_subject_ids
@@ -161,10 +162,25 @@ def get_record(session: Session, record_id: int) -> CreditRecord:
     return record
 
 
+def _in_scope(actor: Actor, department_id: int) -> bool:
+    """The staff department scope (backend.staff.services): own department, or all for the credit
+    office and auditors. Out of scope is answered as not found, so ids reveal nothing."""
+    allowed = scoped_department_id(actor)
+    return allowed is None or allowed == department_id
+
+
 def ensure_department_access(actor: Actor, record: CreditRecord) -> None:
     """Department reviewers act on their own department's records only (others: not found)."""
-    if actor.role == Role.DEPT_REVIEWER and record.department_id != actor.department_id:
+    if not _in_scope(actor, record.department_id):
         raise NotFound("record_not_found", "没有找到这条信用信息。")
+
+
+def get_batch(session: Session, actor: Actor, batch_id: int) -> RecordBatch:
+    """One submission with its refused rows, within the actor's department scope."""
+    batch = session.get(RecordBatch, batch_id)
+    if batch is None or not _in_scope(actor, batch.department_id):
+        raise NotFound("batch_not_found", "没有找到这次报送。")
+    return batch
 
 
 def _event(session: Session, actor: Actor, record: CreditRecord, to_status: RecordStatus, note: str | None) -> None:

@@ -11,10 +11,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import ValidationFailed
 from backend.extensions import get_session
 from backend.records import ingest, queries, services
-from backend.records.models import RecordBatch
 from backend.records.schemas import (
     BatchIn,
     BatchOut,
@@ -107,11 +106,7 @@ def submit_batch():
 @blp.response(200, BatchOut)
 def get_batch(batch_id: int):
     """一次报送的结果（含被退回的行及原因）"""
-    actor = current_actor()
-    batch = get_session().get(RecordBatch, batch_id)
-    if batch is None or (actor.role == Role.DEPT_REVIEWER and batch.department_id != actor.department_id):
-        raise NotFound("batch_not_found", "没有找到这次报送。")
-    return present_batch(batch)
+    return present_batch(services.get_batch(get_session(), current_actor(), batch_id))
 
 
 @blp.route("/<int:record_id>", methods=["GET"])
