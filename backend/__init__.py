@@ -75,14 +75,14 @@ def register_extensions(app: Flask) -> None:
     from backend import cache
     from backend.common import crypto
     from backend.extensions import Database, limiter
-    from backend.web import register_commit_point
+    from backend.web import register_request_pipeline
 
     crypto.configure(app.config["PII_KEYS"], app.config["PII_ACTIVE_KEY"], app.config["PII_INDEX_KEY"])
     Database().init_app(app)
     cache.init_store(app)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    register_commit_point(app)
+    register_request_pipeline(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -95,10 +95,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     from backend.errors import register_error_handlers as _register
-    from backend.request_guard import register_request_guard
 
     _register(app)
-    register_request_guard(app)  # malformed envelopes (NUL, bad JSON, wrong media type) → 4xx
 
 
 def register_commands(app: Flask) -> None:

@@ -75,12 +75,15 @@ class AppLimiter(Limiter):
             super().init_app(app)
         finally:
             self.__dict__["_initialising"] = None
-        # Flask-Limiter's after-request hook (rate-limit headers) works out the current limit on
-        # every response; when no limit was checked for this request there are none to add.
-        funcs = app.after_request_funcs.setdefault(None, [])
-        for i, fn in enumerate(funcs):
-            if isinstance(fn, partial) and fn.func is Limiter._Limiter__inject_headers:
-                funcs[i] = _only_when_checked(fn)
+        # Flask-Limiter registers three hooks of its own on every request. The request pipeline
+        # (backend/web.py) calls them itself instead, and only when they have work to do: the
+        # shared limits for writes and logins, the headers and the clean-up once a limit was checked.
+        if not app.extensions[_STATE_KEY].get("enabled"):  # RATELIMIT_ENABLED off: Flask-Limiter registered nothing
+            return
+        _detach(app.before_request_funcs, lambda fn: getattr(fn, "__func__", None) is AppLimiter._check_request_limit)
+        _detach(app.after_request_funcs, lambda fn: isinstance(fn, partial) and fn.func is Limiter._Limiter__inject_headers)
+        _detach(app.teardown_request_funcs,
+                lambda fn: getattr(fn, "__func__", None) is Limiter._Limiter__release_context)
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         # The shared limits apply to writes and logins only; for every other request Flask-Limiter
@@ -91,14 +94,31 @@ class AppLimiter(Limiter):
             return
         super()._check_request_limit(callable_name, in_middleware)
 
+    # --- called by the request pipeline (backend/web.py) ---------------------------------------
 
-def _only_when_checked(inject):
-    def inject_headers(response):
-        if not hasattr(request_context(), "_limiter_request_context"):
-            return response
-        return inject(response)
+    def check_shared_limits(self) -> None:
+        """The login and write limits (raises ``RateLimitExceeded``); nothing for other requests."""
+        if self.enabled:
+            self._check_request_limit(None, True)
 
-    return inject_headers
+    def add_headers(self, response):
+        """``X-RateLimit-*`` on the response, when a limit was checked for this request."""
+        if hasattr(request_context(), "_limiter_request_context"):
+            return self._Limiter__inject_headers(response)
+        return response
+
+    def release(self) -> None:
+        """Forget this request's limiter state (if a limit was checked)."""
+        if hasattr(request_context(), "_limiter_request_context"):
+            self._Limiter__release_context()
+
+
+def _detach(funcs_by_scope: dict, match) -> None:
+    funcs = funcs_by_scope.get(None, [])
+    found = [fn for fn in funcs if match(fn)]
+    if len(found) != 1:  # a Flask-Limiter upgrade changed its hooks: fail loudly at start-up, not per request
+        raise RuntimeError(f"expected one Flask-Limiter hook, found {len(found)}")
+    funcs.remove(found[0])
 
 
 def _per_app_attr(name: str) -> property:

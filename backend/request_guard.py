@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
 from backend.errors import InvalidJSON, UnsupportedMediaType, ValidationFailed
@@ -38,12 +38,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 NUL_MESSAGE = "提交的内容含有无法识别的字符（空字符），请删除后重试。"
 
 
-def register_request_guard(app: Flask) -> None:
-    """Install the checks (after the rate limiter: refused requests still count against it)."""
-    app.before_request(guard_request)
-
-
 def guard_request() -> None:
+    """Called on every request by the request pipeline (backend/web.py), after the rate limiter."""
     # NUL in the path or the query is refused earlier, by backend.web (raw environ, every request).
     if request.method not in BODY_METHODS:
         return

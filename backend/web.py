@@ -15,6 +15,7 @@ from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import IntegrityError
 
+from backend import server_timing
 from backend.cache import get_store
 from backend.common.actor import Actor
 from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, verify
@@ -41,66 +42,90 @@ class LazyCookieSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def register_commit_point(app: Flask) -> None:
-    from backend.server_timing import register_server_timer
+def register_request_pipeline(app: Flask) -> None:
+    """Every request passes one hook of each kind, and they do, in this order:
+
+    1. before the view (:func:`_begin_request`): start the server timer; give the request its own
+       state; the shared rate limits (writes and logins); refuse NUL in the path or the query; the
+       body guard (``backend/request_guard.py``: bad JSON, wrong media type, NUL, surrogates);
+    2. after the view (:func:`_finish_request`): the commit point; rate-limit headers; the timer;
+    3. teardown (:func:`_end_request`): release the session and the request's state.
+
+    One function per kind rather than one per concern: Flask pays for every hook on every request
+    (a lookup, ``ensure_sync``, a call and several context-local reads), and on a cached read such
+    as ``me/card`` that overhead was most of the time spent in the app.
+    """
+    from backend.extensions import limiter
+    from backend.request_guard import guard_request
 
     app.session_interface = LazyCookieSessions()
-    register_server_timer(app)  # first: its after_request runs last, timing the commit too
+    limits = limiter  # Flask-Limiter's own hooks are detached in AppLimiter.init_app
 
-    @app.before_request
-    def _fresh_request_state():
+    def _begin_request() -> None:
+        env = request.environ
+        server_timing.start(env)
         # Each request gets its own session and actor, even when an app context is already pushed
         # (CLI commands, tests): state from outside must not leak into the request, nor back out.
-        g._outer_request_state = {k: g.pop(k, None) for k in _REQUEST_KEYS}
-
-    @app.before_request
-    def _refuse_nul_characters():
+        state = vars(g._get_current_object())
+        outer = {k: state.pop(k) for k in _REQUEST_KEYS if k in state}
+        if outer:
+            state["_outer_request_state"] = outer
+        limits.check_shared_limits()  # before the guard: refused requests still count
         # PostgreSQL cannot store U+0000 in text: refuse it at the door, for every endpoint, rather
-        # than let a driver error become a 500 deep inside a service.
-        # Path and query here (raw environ: cheap on every read); bodies in backend/request_guard.py.
-        env = request.environ
+        # than let a driver error become a 500 deep inside a service. Path and query here (raw
+        # environ: cheap on every read); bodies in the guard.
         if "\x00" in env.get("PATH_INFO", "") or "%00" in env.get("QUERY_STRING", ""):
             raise ValidationFailed("nul_character", "提交的内容含有无法识别的字符（空字符），请删除后重试。")
+        guard_request()
 
-    @app.teardown_request
-    def _close_request_state(exc):
-        sess = g.pop("db_session", None)
+    def _finish_request(response):
+        sess = g.get("db_session")
+        if sess is not None:
+            response = _commit(sess, response)
+        return server_timing.stamp(limits.add_headers(response), request.environ)
+
+    def _end_request(exc) -> None:
+        state = vars(g._get_current_object())
+        sess = state.pop("db_session", None)
         # A session that never began and holds nothing (a cache hit) has nothing to release.
         if sess is not None and (sess.in_transaction() or sess.identity_map):
             if exc is not None:
                 sess.rollback()
             sess.close()
         for k in _REQUEST_KEYS:
-            g.pop(k, None)
-        for k, v in (g.pop("_outer_request_state", None) or {}).items():
-            if v is not None:
-                setattr(g, k, v)
+            state.pop(k, None)
+        outer = state.pop("_outer_request_state", None)
+        if outer:
+            state.update(outer)
+        limits.release()
 
-    @app.after_request
-    def _commit(response):
-        sess = g.get("db_session")
-        if sess is None:
-            return response
-        if not sess.in_transaction() and not sess.info:
-            # The view took a session but ran no SQL (a cache hit) and left nothing pending (no
-            # after-commit hook, no flag in ``info``): there is nothing to commit.
-            return response
-        keep = wants_commit_on_refusal(sess)
-        if response.status_code >= 500 or (response.status_code >= 400 and not keep):
-            sess.rollback()
-            return response
-        try:
-            sess.commit()
-        except IntegrityError:
-            # Two requests raced for the same unique thing; the loser is told plainly.
-            sess.rollback()
-            err = Conflict("conflict", "该操作已被处理或与当前状态冲突，请刷新后重试。")
-            response = current_app.response_class(
-                current_app.json.dumps(error_body(409, err.reason, err.message)),
-                status=409,
-                mimetype="application/json",
-            )
+    app.before_request(_begin_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_end_request)
+
+
+def _commit(sess, response):
+    """The one commit point: commit a success, roll back an error (unless a service asked to keep it)."""
+    if not sess.in_transaction() and not sess.info:
+        # The view took a session but ran no SQL (a cache hit) and left nothing pending (no
+        # after-commit hook, no flag in ``info``): there is nothing to commit.
         return response
+    keep = wants_commit_on_refusal(sess)
+    if response.status_code >= 500 or (response.status_code >= 400 and not keep):
+        sess.rollback()
+        return response
+    try:
+        sess.commit()
+    except IntegrityError:
+        # Two requests raced for the same unique thing; the loser is told plainly.
+        sess.rollback()
+        err = Conflict("conflict", "该操作已被处理或与当前状态冲突，请刷新后重试。")
+        response = current_app.response_class(
+            current_app.json.dumps(error_body(409, err.reason, err.message)),
+            status=409,
+            mimetype="application/json",
+        )
+    return response
 
 
 def _bearer() -> str:
@@ -168,8 +193,6 @@ def load_account_actor(token: str) -> Actor:
     account or binding/unbinding its identity invalidates the entry after commit, so the change
     holds from the very next request on every node.
     """
-    from backend.subjects.models import Account
-
     cfg = current_app.config
     payload = _account_token_payload(token)
     account_id = payload.get("a") if isinstance(payload, dict) else None
@@ -179,7 +202,7 @@ def load_account_actor(token: str) -> Actor:
     store = get_store() if ttl > 0 else None
     state, tag = account_cache.read(store, account_id, get_near_cache()) if store is not None else (None, None)
     if state is None:
-        state = account_cache.AccountState.of(get_session().get(Account, account_id))
+        state = account_cache.AccountState.load(get_session(), account_id)
         if store is not None:
             account_cache.write(store, account_id, tag, state, ttl)
     if not state.usable:
