@@ -13,8 +13,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000  # recycle workers now and then: bounded memory over weeks of uptime
-max_requests_jitter = 500
+# Recycle workers now and then (bounded memory over weeks of uptime), but rarely: a new worker imports
+# the app (about a second of CPU) and starts with empty in-process caches (verified tokens, account
+# state, rendered cards). Every cache is bounded, so this is a safety net, not a necessity.
+# GUNICORN_MAX_REQUESTS=0 turns recycling off (the card benchmark does, to measure serving only).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100_000))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 # %(U)s is the path WITHOUT the query string: a staff search may carry a resident ID number in its
 # query (?subject_code=…), and personal data never goes to a log.
