@@ -8,6 +8,8 @@ invalidation messages for *every* change of a key under those prefixes, from any
 copy is served, the messages already received are applied (a non-blocking read), so a change whose
 ``SET`` has returned to its writer is not served stale on any node once its message has arrived —
 on one host, before the writer's next request, in practice; across hosts, within the network delay.
+(One thread of a process reads the listener at a time; a reader that finds it busy relies on that
+thread's read — the same instant, give or take microseconds.)
 
 Safety rules:
 
@@ -45,7 +47,9 @@ class NearCache:
                  maxsize: int = DEFAULT_MAXSIZE) -> None:
         self.url, self.client, self.prefixes = url, client, tuple(prefixes)
         self.ttl, self.maxsize = ttl, maxsize
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the copies (_data, _reading): held for dict work only, never across I/O
+        self._io = threading.Lock()  # the listener's socket: connect, poll, read, ping
+        self._live = False  # the listener is connected and healthy (copies may be served)
         self._data: dict[bytes, tuple[float, bytes | None]] = {}
         self._reading: dict[bytes, object] = {}
         self._listener = None  # redis.Redis, single connection, RESP2, subscribed
@@ -64,8 +68,8 @@ class NearCache:
             raise ValueError(f"near cache holds only keys under {self.prefixes}")
         bkeys = [k.encode() for k in keys]
         token = None
-        with self._lock:
-            if self._listening():
+        if self._sync():
+            with self._lock:
                 now = time.monotonic()
                 out: list[bytes | None] = []
                 for k in bkeys:
@@ -99,18 +103,33 @@ class NearCache:
                 self._reading.pop(bk, None)
 
     def clear(self) -> None:
-        with self._lock:
-            self._drop_all()
+        self._drop_all()
 
-    # --- the listener (call with the lock held) ------------------------------------------------
+    # --- the listener ----------------------------------------------------------------------------
+    #
+    # Its socket is read by whichever request thread comes along, under ``_io`` and never under
+    # ``_lock``: a poll or a read releases the GIL, and a thread holding the copies' lock while it
+    # waits to get the GIL back would stall every other request thread of the process.
 
-    def _drop_all(self) -> None:
-        self._data.clear()
-        self._reading.clear()
-
-    def _listening(self) -> bool:
+    def _sync(self) -> bool:
+        """Apply the invalidations that have arrived; True if copies may be served."""
         if self._unsupported:
             return False
+        if not self._io.acquire(blocking=False):
+            # Another thread is reading the listener at this instant and applies what has arrived.
+            return self._live
+        try:
+            self._live = self._listening()
+            return self._live
+        finally:
+            self._io.release()
+
+    def _drop_all(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._reading.clear()
+
+    def _listening(self) -> bool:  # with ``_io`` held
         if self._pid != os.getpid():  # a forked worker: the parent's socket is not ours
             self._listener, self._pid = None, os.getpid()
             self._drop_all()
@@ -168,19 +187,26 @@ class NearCache:
         if not self._poll.poll(0):
             return
         conn = self._listener.connection
+        gone: list[bytes] = []
+        flushed = False
         while conn.can_read(timeout=0):
             msg = conn.read_response()
             kind = msg[0] if isinstance(msg, list) and msg else None
             if kind == b"message" and msg[1] == CHANNEL:
                 keys = msg[2]
                 if keys is None:  # FLUSHDB / FLUSHALL
-                    self._drop_all()
+                    flushed = True
                 else:
-                    for k in keys if isinstance(keys, list) else [keys]:
-                        self._data.pop(k, None)
-                        self._reading.pop(k, None)
+                    gone.extend(keys if isinstance(keys, list) else [keys])
             elif kind == b"pong":
                 self._pong_due = None
+        if flushed:
+            self._drop_all()
+        elif gone:
+            with self._lock:
+                for k in gone:
+                    self._data.pop(k, None)
+                    self._reading.pop(k, None)
 
     def _close(self) -> None:
         self._drop_all()
