@@ -37,7 +37,8 @@ class LazyCookieSessions(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request):
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -161,6 +162,13 @@ class _VerifiedTokens:
         self.secret, self.purpose = secret, purpose
         self.data: dict[str, tuple[dict, float]] = {}
 
+    def known(self, token: str, max_age: int) -> dict | None:
+        """The payload of a token verified before and still within ``max_age``; None otherwise (no check here)."""
+        hit = self.data.get(token)
+        if hit is not None and 0 <= time.time() - hit[1] <= max_age:
+            return hit[0]
+        return None
+
     def payload(self, token: str, max_age: int) -> dict:
         hit = self.data.get(token)
         if hit is not None and 0 <= time.time() - hit[1] <= max_age:
@@ -177,12 +185,17 @@ class _VerifiedTokens:
         return payload
 
 
-def _account_token_payload(token: str) -> dict:
-    cfg = current_app.config
-    memo = current_app.extensions.get("verified_account_tokens")
+def verified_account_tokens(app: Flask) -> _VerifiedTokens:
+    cfg = app.config
+    memo = app.extensions.get("verified_account_tokens")
     if memo is None or memo.secret != cfg["SECRET_KEY"]:
-        memo = current_app.extensions["verified_account_tokens"] = _VerifiedTokens(cfg["SECRET_KEY"], ACCOUNT_TOKEN)
-    return memo.payload(token, cfg["ACCESS_TOKEN_TTL"])
+        memo = app.extensions["verified_account_tokens"] = _VerifiedTokens(cfg["SECRET_KEY"], ACCOUNT_TOKEN)
+    return memo
+
+
+def _account_token_payload(token: str) -> dict:
+    app = current_app._get_current_object()
+    return verified_account_tokens(app).payload(token, app.config["ACCESS_TOKEN_TTL"])
 
 
 def load_account_actor(token: str) -> Actor:

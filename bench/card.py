@@ -12,8 +12,10 @@
    p50 / p90 / p99 / max per class and overall. Target: p99 ≤ 15 ms.
 3. Throughput: ``wrk`` (or a Python keep-alive client when wrk is absent) against the same gunicorn
    settings serving (a) me/card for warmed accounts and (b) a bare Flask app returning
-   ``{"ok": true}`` — both servers up, ``--rounds`` short paired runs (order alternating), the median
-   of the pairs' ratios. Target: ≥ 60 %.
+   ``{"ok": true}`` — both servers up, ``--rounds`` short paired runs (order rotating), the median
+   of the pairs' ratios. Target: ≥ 60 %. A third server, the same app with ``CARD_FAST_PATH=0``
+   (every request through Flask, see ``backend/cards/fastpath.py``), is measured alongside and
+   reported for comparison.
 
 A benchmark reports, it does not fail: each target is printed as "target met" / "target NOT met".
 
@@ -321,6 +323,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4, help="gthread threads per worker (production default 4)")
     ap.add_argument("--duration", type=int, default=2, help="seconds per throughput run")
     ap.add_argument("--rounds", type=int, default=15, help="paired me/card and bare runs (median of the pairs' ratios)")
+    ap.add_argument("--warmup", type=int, default=10, help="seconds of load on each server before the rounds")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--wrk-threads", type=int, default=1)
     ap.add_argument("--hot-accounts", type=int, default=2000, help="warmed accounts used in the throughput run")
@@ -344,7 +347,7 @@ def main() -> None:
     print(f"\nme/card latency: {args.latency_requests} requests, {args.latency_clients} clients, "
           f"{args.cold_share:.0%} first looks (cold), gunicorn {args.workers} workers × {args.threads} threads")
     server = Server("wsgi:app", env, args.workers, args.threads)
-    bare = None
+    bare = flask_only = None
     try:
         lat = latency_phase(server.port, tokens, args)
         for k in ("cold", "warm", "all"):
@@ -361,25 +364,37 @@ def main() -> None:
             conn.request("GET", "/miniapp/v1/me/card", headers={"Authorization": f"Bearer {t}"})
             conn.getresponse().read()
         bare = Server("bench.card:bare_app", env, args.workers, args.threads)
-        print(f"\nthroughput ({client}, {args.connections} connections, {args.rounds} alternating rounds of "
-              f"{args.duration} s each, same gunicorn settings)")
-        # Many short paired rounds, each ratio from two adjacent runs (their order alternating), then the median:
-        # on a shared machine the speed drifts by a factor of two or three over tens of seconds, so long
-        # rounds would compare one server's good minute with the other's bad one.
-        card_runs, bare_runs = [], []
+        # For comparison only: the same app with every request through Flask (CARD_FAST_PATH=0).
+        flask_only = Server("wsgi:app", dict(env, CARD_FAST_PATH="0"), args.workers, args.threads)
+        targets = {
+            "me/card": (server.port, "/miniapp/v1/me/card", hot_tokens),
+            "me/card via Flask": (flask_only.port, "/miniapp/v1/me/card", hot_tokens),
+            "bare": (bare.port, "/ok", []),
+        }
+        # Steady state, not warm-up: each worker keeps its own copies (verified tokens, account state, rendered
+        # cards), so a few seconds of load first, for every server alike, until every worker has seen the hot set.
+        warm = argparse.Namespace(**dict(vars(args), duration=args.warmup))
+        for port, path, toks in targets.values():
+            run(port, path, toks, warm)
+        print(f"\nthroughput ({client}, {args.connections} connections, {args.rounds} rounds of {args.duration} s "
+              f"per server, same gunicorn settings)")
+        # Many short rounds, each ratio from adjacent runs (their order rotating), then the median: on a shared
+        # machine the speed drifts by a factor of two or three over tens of seconds, so long rounds would
+        # compare one server's good minute with another's bad one.
+        runs: dict[str, list[float]] = {k: [] for k in targets}
+        names = list(targets)
         for r in range(args.rounds):
-            if r % 2:
-                bare_runs.append(run(bare.port, "/ok", [], args))
-                card_runs.append(run(server.port, "/miniapp/v1/me/card", hot_tokens, args))
-            else:
-                card_runs.append(run(server.port, "/miniapp/v1/me/card", hot_tokens, args))
-                bare_runs.append(run(bare.port, "/ok", [], args))
-            print(f"  round {r + 1}: me/card {card_runs[-1]:8.0f} req/s   bare {bare_runs[-1]:8.0f} req/s   "
-                  f"ratio {card_runs[-1] / bare_runs[-1]:.0%}")
+            for name in names[r % 3:] + names[:r % 3]:
+                runs[name].append(run(*targets[name], args))
+            print(f"  round {r + 1:2d}: me/card {runs['me/card'][-1]:6.0f} req/s   via Flask "
+                  f"{runs['me/card via Flask'][-1]:6.0f} req/s   bare {runs['bare'][-1]:6.0f} req/s   ratio "
+                  f"{runs['me/card'][-1] / runs['bare'][-1]:.0%} (via Flask "
+                  f"{runs['me/card via Flask'][-1] / runs['bare'][-1]:.0%})")
     finally:
-        server.stop()
-        if bare is not None:
-            bare.stop()
+        for srv in (server, bare, flask_only):
+            if srv is not None:
+                srv.stop()
+    card_runs, bare_runs, flask_runs = runs["me/card"], runs["bare"], runs["me/card via Flask"]
     card_rps, bare_rps = statistics.median(card_runs), statistics.median(bare_runs)
     ratio = statistics.median(c / b for c, b in zip(card_runs, bare_runs, strict=True))  # paired rounds
     p99 = lat["all"]["p99"]
@@ -391,6 +406,9 @@ def main() -> None:
           f"bare Flask {{\"ok\": true}} {bare_rps:.0f} req/s")
     print(f"  ratio (median of the rounds' ratios) {ratio:.0%} ≥ 60 %: "
           f"{'target met' if ratio >= 0.6 else 'target NOT met'}")
+    via_flask = statistics.median(f / b for f, b in zip(flask_runs, bare_runs, strict=True))
+    print(f"  for comparison, every request through Flask (CARD_FAST_PATH=0): {statistics.median(flask_runs):.0f} req/s, "
+          f"ratio {via_flask:.0%}")
 
 
 if __name__ == "__main__":

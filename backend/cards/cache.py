@@ -90,7 +90,7 @@ def read(subject_id: int, store=None) -> tuple[bytes | None, bytes]:
     return None, gen
 
 
-def generation(subject_id: int, store=None) -> bytes:
+def generation(subject_id: int, store=None, near=None) -> bytes:
     """The subject's current generation (``b"-"`` if the store failed), for the local views.
 
     With Redis it comes from this process's near cache (``backend.nearcache``), which Redis keeps
@@ -102,7 +102,7 @@ def generation(subject_id: int, store=None) -> bytes:
     try:
         client = getattr(store, "client", None)
         if client is not None:
-            key, near = store.prefix + gen_key(subject_id), _near()
+            key, near = store.prefix + gen_key(subject_id), near or _near()
             gen = near.mget([key])[0] if near is not None else client.get(key)
         else:
             gen = store.get(gen_key(subject_id))
