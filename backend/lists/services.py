@@ -17,50 +17,26 @@ from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.common.ids import normalize_code
-from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.common.text import clean_text, field_error
+from backend.errors import Conflict, NotFound
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
 from backend.records.models import CreditRecord
 from backend.staff.models import Department, Role
-from backend.staff.services import require_department_scope, scoped_department_id
+from backend.staff.services import (
+    acting_department,
+    require_department_scope,
+    require_role,
+    scoped_department_id,
+)
 from backend.subjects.changes import subject_changed
 from backend.subjects.services import find_subject_ids
 
 # Lists that punish need a decision document and its legal basis (审慎认定).
 NEEDS_DECISION = frozenset({ListType.WATCH, ListType.SERIOUS, ListType.BAN})
-TEXT_MAX = 1000
-
-
-def _fail(field: str, reason: str, message: str) -> ValidationFailed:
-    return ValidationFailed(reason, message, errors={field: [message]})
-
-
-def _text(value: str | None, field: str, label: str, required: bool, max_len: int = TEXT_MAX) -> str | None:
-    text = (value or "").strip()
-    if "\x00" in text:
-        raise _fail(field, f"{field}_invalid", f"{label}含有无法保存的字符。")
-    if required and not text:
-        raise _fail(field, f"{field}_required", f"请填写{label}。")
-    if len(text) > max_len:
-        raise _fail(field, f"{field}_too_long", f"{label}不能超过{max_len}个字。")
-    return text or None
 
 
 def _ensure_writer(actor: Actor) -> None:
-    if actor.kind == "system":
-        return
-    if not actor.is_staff or actor.role not in (Role.CREDIT_ADMIN, Role.DEPT_REVIEWER):
-        raise Forbidden("role_forbidden", "您的岗位没有管理信用名单的权限。")
-
-
-def _department(session: Session, actor: Actor, code: str | None) -> Department:
-    if code and (actor.kind == "system" or actor.role == Role.CREDIT_ADMIN):
-        dept = session.execute(select(Department).where(Department.code == code.strip().upper())).scalar()
-        if dept is None:
-            raise _fail("department_code", "department_unknown", "没有这个部门代码。")
-        return dept
-    if actor.department_id is None:
-        raise _fail("department_code", "department_required", "请指定认定部门。")
-    return session.get(Department, actor.department_id)
+    require_role(actor, (Role.CREDIT_ADMIN, Role.DEPT_REVIEWER), "您的岗位没有管理信用名单的权限。")
 
 
 def add_list_entry(
@@ -83,27 +59,27 @@ def add_list_entry(
     try:
         list_type = ListType(list_type)
     except ValueError:
-        raise _fail("list_type", "list_type_invalid", "名单类型应为 red、watch、serious 或 ban。") from None
+        raise field_error("list_type", "list_type_invalid", "名单类型应为 red、watch、serious 或 ban。") from None
     code = normalize_code(subject_code)
     subject_id = find_subject_ids(session, [code]).get(code)
     if subject_id is None:
-        raise _fail("subject_code", "subject_unknown", "没有找到该代码对应的信用主体，请核对。")
+        raise field_error("subject_code", "subject_unknown", "没有找到该代码对应的信用主体，请核对。")
     needs = list_type in NEEDS_DECISION
-    reason = _text(reason, "reason", "列入事由", True)
-    legal_basis = _text(legal_basis, "legal_basis", "认定依据", needs)
-    decision_no = _text(decision_no, "decision_no", "认定文书号", needs, 100)
-    domain = _text(domain, "domain", "领域", list_type == ListType.BAN, 40)
+    reason = clean_text(reason, "reason", "列入事由", True)
+    legal_basis = clean_text(legal_basis, "legal_basis", "认定依据", needs)
+    decision_no = clean_text(decision_no, "decision_no", "认定文书号", needs, 100)
+    domain = clean_text(domain, "domain", "领域", list_type == ListType.BAN, 40)
     today = china_today()
     if listed_on > today:
-        raise _fail("listed_on", "listed_on_future", "列入日期不能晚于今天。")
+        raise field_error("listed_on", "listed_on_future", "列入日期不能晚于今天。")
     if expires_on is not None and expires_on <= listed_on:
-        raise _fail("expires_on", "expires_before_listed", "届满日期应晚于列入日期。")
-    dept = _department(session, actor, department_code)
+        raise field_error("expires_on", "expires_before_listed", "届满日期应晚于列入日期。")
+    dept = acting_department(session, actor, department_code)
     require_department_scope(actor, dept.id)
     if record_id is not None:
         linked = session.execute(select(CreditRecord.subject_id).where(CreditRecord.id == record_id)).first()
         if linked is None or linked[0] != subject_id:
-            raise _fail("record_id", "record_not_of_subject", "关联的信用记录不存在或不属于该主体。")
+            raise field_error("record_id", "record_not_of_subject", "关联的信用记录不存在或不属于该主体。")
     active = session.execute(
         select(ListEntry.id).where(ListEntry.subject_id == subject_id, ListEntry.list_type == list_type,
                                    ListEntry.status == ListEntryStatus.ACTIVE).limit(1)
@@ -135,7 +111,7 @@ def remove_list_entry(session: Session, actor: Actor, entry_id: int, reason: str
     _ensure_writer(actor)
     entry = get_list_entry(session, entry_id)
     require_department_scope(actor, entry.department_id)
-    reason = _text(reason, "reason", "移出原因", True)
+    reason = clean_text(reason, "reason", "移出原因", True)
     if entry.status != ListEntryStatus.ACTIVE:
         raise Conflict("list_entry_not_active", "该主体已不在名单中。")
     entry.status = ListEntryStatus.REMOVED
@@ -193,7 +169,7 @@ def list_entries(
         wanted = session.execute(
             select(Department.id).where(Department.code == department_code.strip().upper())).scalar()
         if wanted is None:
-            raise _fail("department_code", "department_unknown", "没有这个部门代码。")
+            raise field_error("department_code", "department_unknown", "没有这个部门代码。")
         require_department_scope(actor, wanted)
         stmt = stmt.where(ListEntry.department_id == wanted)
     if list_type:

@@ -330,3 +330,27 @@ def require_department_scope(actor: Actor, department_id: int | None) -> None:
     allowed = scoped_department_id(actor)
     if allowed is not None and allowed != department_id:
         raise Forbidden("department_scope", "您只能处理本单位的事项。")
+
+
+def require_role(actor: Actor, roles, message: str) -> None:
+    """Refuse (403 ``role_forbidden``) a staff actor whose role is not in ``roles``, and every
+    non-staff actor; system jobs pass."""
+    if actor.kind == "system":
+        return
+    if not actor.is_staff or actor.role not in {str(r) for r in roles}:
+        raise Forbidden("role_forbidden", message)
+
+
+def acting_department(session: Session, actor: Actor, code: str | None, label: str = "认定部门") -> Department:
+    """The department a staff action is taken for: ``code`` when the credit office (or a system
+    job) acts on a department's behalf, else the actor's own (422 ``department_required`` if none)."""
+    if code and (actor.kind == "system" or actor.role == Role.CREDIT_ADMIN):
+        dept = session.execute(select(Department).where(Department.code == code.strip().upper())).scalar()
+        if dept is None:
+            msg = "没有这个部门代码。"
+            raise ValidationFailed("department_unknown", msg, errors={"department_code": [msg]})
+        return dept
+    if actor.department_id is None:
+        msg = f"请指定{label}。"
+        raise ValidationFailed("department_required", msg, errors={"department_code": [msg]})
+    return session.get(Department, actor.department_id)
