@@ -1,6 +1,7 @@
 """Import every model module so ``Base.metadata`` is complete (Alembic, tests, CLI)."""
 
 from backend.cards import models as cards_models  # noqa: F401
+from backend.commitments import models as commitments_models  # noqa: F401
 from backend.common import models as common_models  # noqa: F401
 from backend.db import Base
 from backend.evaluation import models as evaluation_models  # noqa: F401

@@ -1,4 +1,4 @@
-"""Rows for evaluation tests: subjects, credit records and list entries, inserted directly.
+"""Rows for evaluation tests: subjects, credit records, list entries and commitments, inserted directly.
 
 Kept private to the evaluation tests (the records and lists contexts have their own services);
 they only need the columns the evaluation engine reads.
@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.commitments.models import Commitment
 from backend.lists.models import ListEntry
 from backend.records.models import CreditRecord
 from backend.staff.models import Department, OrgType
@@ -80,3 +81,21 @@ def listing(
     db.add(entry)
     db.flush()
     return entry
+
+
+def commitment(
+    db: Session,
+    subj: Subject,
+    *,
+    status: str = "kept",
+    signed: date = date(2025, 6, 1),
+    closed: date | None = date(2025, 12, 1),
+    commitment_type: str = "disclosure",
+) -> Commitment:
+    c = Commitment(
+        subject_id=subj.id, type=commitment_type, department_id=department(db).id, matter="测试承诺事项",
+        content="测试承诺内容", signed_on=signed, status=status, closed_on=closed if status != "active" else None,
+    )
+    db.add(c)
+    db.flush()
+    return c

@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from evaluation_factories import listing, record, subject
+from evaluation_factories import commitment, listing, record, subject
 from sqlalchemy import func, select
 
 from backend.evaluation.batch import recompute_everything
@@ -47,16 +47,20 @@ def varied_subjects(db, n: int = 60, seed: int = 7) -> list[int]:
                 listed=date(2025, 1, 1) + timedelta(days=rnd.randrange(0, 600)),
                 expires=rnd.choice([None, date(2026, 6, 1), date(2027, 1, 1)]),
             )
+        for _ in range(rnd.choice([0, 0, 1, 3, 12])):  # 12 kept ones reach the dimension's cap
+            signed = date(2023, 1, 1) + timedelta(days=rnd.randrange(0, 1200))
+            commitment(db, subj, status=rnd.choice(["kept", "kept", "active", "breached", "withdrawn"]),
+                       signed=signed, closed=signed + timedelta(days=rnd.randrange(0, 400)))
     db.flush()
     return ids
 
 
 def engine_scores(db, ids: list[int], as_of: date) -> dict[int, tuple[int, str]]:
-    records, lists = load_facts(db, ids)
+    facts = load_facts(db, ids)
     kinds = {e.subject_id: e.kind for e in db.execute(select(Evaluation).where(Evaluation.subject_id.in_(ids))).scalars()}
     out = {}
     for sid in ids:
-        r = evaluate(rules_for(kinds[sid], as_of), records[sid], lists[sid], as_of)
+        r = evaluate(rules_for(kinds[sid], as_of), facts.records[sid], facts.lists[sid], as_of, facts.commitments[sid])
         out[sid] = (r.score, r.grade)
     return out
 
@@ -77,6 +81,10 @@ def test_batch_and_engine_give_the_same_score_and_grade(db, as_of):
     # The varied set really is varied: several grades and bands, forced D, scores off the base.
     assert len({g for _, g in stored.values()}) >= 4
     assert len({s for s, _ in stored.values()}) >= 10
+    # Kept commitments are part of it: some subjects score on them (within their 3 years), on both paths.
+    counted = [sid for sid in ids if any(
+        i.kind == "commitment" for i in get_evaluation(db, sid, as_of).items)]
+    assert counted
 
 
 def test_sql_and_python_paths_agree_on_postgresql(db):

@@ -1,7 +1,7 @@
 """The evaluation part of a card: 公共信用综合评价 grade (firms) or 个人诚信分 (persons), explained.
 
 The card computes it with the evaluation engine itself (:func:`backend.evaluation.engine.evaluate`,
-the rules in force today) from the very records and list entries the card has just read — the same
+the rules in force today) from the very records, list entries and kept commitments the card has just read — the same
 facts :func:`backend.evaluation.services.load_facts` gathers, so the result equals what
 ``get_evaluation`` would store (``tests/test_card_api.py`` checks this), at no extra query and
 without writing from a GET. The stored ``evaluations`` row stays the evaluation context's business
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from backend.db import utcnow
-from backend.evaluation.engine import ListFact, RecordFact, evaluate
+from backend.evaluation.engine import CommitmentFact, ListFact, RecordFact, evaluate
 from backend.evaluation.rules import rules_for
 from backend.evaluation.services import today_cn
 
@@ -22,8 +22,9 @@ def _v(x):
     return None if x is None else getattr(x, "value", x)
 
 
-def evaluation_from_rows(kind: str, record_rows: Iterable, list_rows: Iterable) -> dict:
-    """The card's ``evaluation`` block from current record rows and all list-entry rows."""
+def evaluation_from_rows(kind: str, record_rows: Iterable, list_rows: Iterable, kept_rows: Iterable = ()) -> dict:
+    """The card's ``evaluation`` block from current record rows, all list-entry rows and the rows of
+    kept commitments (id, closed_on, matter)."""
     as_of = today_cn()
     records = [
         RecordFact(id=r.id, kind=_v(r.kind), polarity=_v(r.polarity), severity=_v(r.severity), status=_v(r.status),
@@ -36,7 +37,8 @@ def evaluation_from_rows(kind: str, record_rows: Iterable, list_rows: Iterable) 
                  expires_on=e.expires_on)
         for e in list_rows
     ]
-    result = evaluate(rules_for(kind, as_of), records, lists, as_of)
+    kept = [CommitmentFact(id=c.id, kept_on=c.closed_on, title=c.matter) for c in kept_rows]
+    result = evaluate(rules_for(kind, as_of), records, lists, as_of, kept)
     return {
         # Firms: grade A–D; persons: score 0–1000 in bands (极差 … 极好), ``grade`` is the band key.
         "kind": "grade" if kind == "firm" else "score",

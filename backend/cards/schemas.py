@@ -116,12 +116,34 @@ class CardSchema(_Open):
     lists = fields.List(fields.Nested(ListEntrySchema))
     record_counts = fields.List(fields.Nested(RecordCountSchema), metadata={"description": "在效记录（公示中、异议中）按类别计数"})
     records = fields.List(fields.Nested(CardRecordSchema))
-    commitments = fields.List(fields.Dict(), metadata={"description": "信用承诺（后续版本提供）"})
+    commitments = fields.List(fields.Nested("CardCommitmentSchema"), metadata={"description": "履约中的信用承诺"})
     as_of = fields.String(metadata={"description": "名片生成时间"})
 
 
 class ShareInfoSchema(_Open):
     expires_at = fields.DateTime()
+
+
+class CardCommitmentSchema(_Open):
+    id = fields.Integer()
+    type = fields.String(metadata={"description": "approval 审批替代型 / disclosure 主动公示型 / industry 行业自律型 / "
+                                                  "repair 信用修复型 / certification 证明事项告知承诺"})
+    type_label = fields.String()
+    matter = fields.String(metadata={"description": "承诺事项"})
+    signed_on = fields.String()
+    valid_until = fields.String(allow_none=True, metadata={"description": "承诺期限（最后一天）"})
+    status = fields.String()
+    status_label = fields.String()
+    department = fields.String(metadata={"description": "登记部门"})
+
+
+class PublicCommitmentSchema(_Open):
+    type = fields.String()
+    type_label = fields.String()
+    matter = fields.String()
+    signed_on = fields.String()
+    valid_until = fields.String(allow_none=True)
+    department = fields.String()
 
 
 class SharedCardSchema(CardSchema):
@@ -134,7 +156,7 @@ class PublicEvaluationSchema(_Open):
     grade_label = fields.String()
     rules_version = fields.String()
     as_of = fields.String()
-    reasons = fields.List(fields.Dict(), metadata={"description": "由正在公示的记录、公开名单产生的评价理由"})
+    reasons = fields.List(fields.Dict(), metadata={"description": "由正在公示的记录、公开名单、公示的信用承诺产生的评价理由"})
 
 
 class PublicCardSchema(_Open):
@@ -143,6 +165,8 @@ class PublicCardSchema(_Open):
     list_status = fields.List(fields.Nested(ListStatusSchema))
     lists = fields.List(fields.Dict())
     record_counts = fields.List(fields.Nested(RecordCountSchema), metadata={"description": "正在公示的记录按类别计数"})
+    commitments = fields.List(fields.Nested(PublicCommitmentSchema),
+                              metadata={"description": "履约中的主动公示型、行业自律型、信用修复型承诺"})
     as_of = fields.String()
     policy = fields.String(metadata={"description": "公开范围说明"})
 

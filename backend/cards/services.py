@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from backend.cards import cache
 from backend.cards.evaluation import evaluation_from_rows
+from backend.commitments.models import Commitment, CommitmentStatus
+from backend.commitments.services import commitment_view
 from backend.common.crypto import PIIError, keyring, mask_id_number, mask_name
 from backend.db import utcnow
 from backend.errors import NotFound
@@ -40,7 +42,7 @@ from backend.staff.models import Department
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import require_identity
 
-CARD_FORMAT = 1
+CARD_FORMAT = 2  # bump when the cached form changes: entries of another format are reassembled
 IDENTITY_PURPOSE = "card.identity"  # AES-GCM associated data of the cached unmasked identity
 MAX_RECORDS = 200  # newest first; counts cover all of them
 
@@ -52,7 +54,8 @@ IN_EFFECT = (RecordStatus.PUBLICIZING, RecordStatus.OBJECTED)
 
 PUBLIC_POLICY = (
     "公开信用名片只含：企业名称、统一社会信用代码、登记状态、行业、成立日期；公共信用评价等级及其依据中"
-    "由正在公示的记录产生的理由；红名单、严重失信主体名单、市场和行业禁入的在列状态；各类正在公示的记录数量。"
+    "由正在公示的记录、公开的名单和公示的信用承诺产生的理由；红名单、严重失信主体名单、市场和行业禁入的在列状态；"
+    "各类正在公示的记录数量；履约中的主动公示型、行业自律型、信用修复型信用承诺。"
     "不含法定代表人等个人信息、重点关注名单、异议中的记录、已修复或到期的记录、改进建议。"
 )
 
@@ -80,6 +83,14 @@ _RECORDS = (
     .join(Department, Department.id == CreditRecord.department_id)
     .where(CreditRecord.subject_id == bindparam("subject_id"), CreditRecord.is_current.is_(True))
     .order_by(CreditRecord.decision_date.desc(), CreditRecord.id.desc())
+)
+_COMMITMENTS = (
+    select(Commitment.id, Commitment.type, Commitment.matter, Commitment.signed_on, Commitment.valid_until,
+           Commitment.status, Commitment.closed_on, Department.short_name)
+    .join(Department, Department.id == Commitment.department_id)
+    .where(Commitment.subject_id == bindparam("subject_id"),
+           Commitment.status.in_([CommitmentStatus.ACTIVE, CommitmentStatus.KEPT]))
+    .order_by(Commitment.signed_on.desc(), Commitment.id.desc())
 )
 _LISTS = (
     select(ListEntry.id, ListEntry.list_type, ListEntry.status, ListEntry.listed_on, ListEntry.expires_on,
@@ -156,6 +167,13 @@ def _lists(session: Session, subject_id: int, today: date) -> tuple[list, list[d
     return rows, shown
 
 
+def _commitments(session: Session, subject_id: int) -> tuple[list, list[dict]]:
+    """(kept commitment rows — the evaluation counts them —, active and kept commitments for the card)."""
+    rows = session.connection().execute(_COMMITMENTS, {"subject_id": subject_id}).all()
+    kept = [r for r in rows if r.status == CommitmentStatus.KEPT]
+    return kept, [commitment_view(r, r.short_name) for r in rows]
+
+
 def assemble_card(session: Session, subject_id: int) -> dict:
     """The cached form of a subject's card, straight from the database (no cache involved)."""
     session.flush()  # the Core reads below do not autoflush: pending changes of this transaction first
@@ -163,6 +181,7 @@ def assemble_card(session: Session, subject_id: int) -> dict:
     masked, unmasked, legal_rep_id = _identity(session, subject_id)
     record_rows, records, counts = _records(session, subject_id, today)
     list_rows, lists = _lists(session, subject_id, today)
+    kept_rows, commitments = _commitments(session, subject_id)
     return {
         "format": CARD_FORMAT,
         "subject_id": subject_id,
@@ -170,12 +189,11 @@ def assemble_card(session: Session, subject_id: int) -> dict:
         "legal_rep_id": legal_rep_id,
         "identity_masked": masked,
         "identity_enc": keyring().encrypt(IDENTITY_PURPOSE, json.dumps(unmasked, ensure_ascii=False)),
-        "evaluation": evaluation_from_rows(masked["kind"], record_rows, list_rows),
+        "evaluation": evaluation_from_rows(masked["kind"], record_rows, list_rows, kept_rows),
         "lists": lists,
         "record_counts": sorted(counts.values(), key=lambda c: c["kind"]),
         "records": records,
-        # 信用承诺 (commitments) arrive with a later issue; the key is part of the card already.
-        "commitments": [],
+        "commitments": commitments,  # active and kept; the views show the active ones
         "generated_at": utcnow().isoformat(timespec="seconds"),
     }
 
@@ -261,15 +279,21 @@ def render_card(card: dict, audience: Audience, *, unmasked: bool = False) -> di
         "record_counts": [{"kind": c["kind"], "label": c["label"], "count": c["count"]}
                           for c in card["record_counts"] if c["count"]],
         "records": records,
-        "commitments": card["commitments"],
+        "commitments": _active_commitments(card),
         "as_of": card["generated_at"],
     }
+
+
+def _active_commitments(card: dict, public_only: bool = False) -> list[dict]:
+    return [{k: v for k, v in c.items() if k != "public"} for c in card["commitments"]
+            if c["status"] == "active" and (c["public"] or not public_only)]
 
 
 def _render_public(card: dict) -> dict:
     public_records = {r["id"] for r in card["records"] if r["public"]}
     lists = [e for e in card["lists"] if e["list_type"] in {str(t) for t in PUBLIC_LIST_TYPES}]
     public_entries = {e["id"] for e in lists}
+    public_commitments = {c["id"] for c in card["commitments"] if c["public"]}
     ident = card["identity_masked"]
     ev = card.get("evaluation")
     if ev:
@@ -277,7 +301,7 @@ def _render_public(card: dict) -> dict:
         ev["reasons"] = [
             {k: item.get(k) for k in ("kind", "label", "title", "points", "dimension_label", "note")}
             for item in card["evaluation"].get("explanation", [])
-            if _public_reason(item, public_records, public_entries)
+            if _public_reason(item, public_records, public_entries, public_commitments)
         ]
     return {
         "subject": {k: ident.get(k) for k in ("kind", "name", "uscc", "entity_type", "reg_status", "industry",
@@ -287,19 +311,23 @@ def _render_public(card: dict) -> dict:
         "lists": [{k: e[k] for k in ("list_type", "label", "listed_on", "expires_on", "department")} for e in lists],
         "record_counts": [{"kind": c["kind"], "label": c["label"], "count": c["public_count"]}
                           for c in card["record_counts"] if c["public_count"]],
+        "commitments": [{k: c[k] for k in ("type", "type_label", "matter", "signed_on", "valid_until", "department")}
+                        for c in _active_commitments(card, public_only=True)],
         "as_of": card["generated_at"],
         "policy": PUBLIC_POLICY,
     }
 
 
-def _public_reason(item: dict, public_records: set, public_entries: set) -> bool:
-    """A reason is public when what it rests on is: a publicized record, a public list entry, or an
-    adjustment (cap / clamp / force) that names nothing. Commitments are not (yet) public here."""
+def _public_reason(item: dict, public_records: set, public_entries: set, public_commitments: set) -> bool:
+    """A reason is public when what it rests on is: a publicized record, a public list entry, a
+    commitment of a published type, or an adjustment (cap / clamp / force) that names nothing."""
     if item.get("record_id") is not None:
         return item["record_id"] in public_records
     if item.get("list_entry_id") is not None:
         return item["list_entry_id"] in public_entries
-    return item.get("commitment_id") is None and item.get("kind") in ("cap", "clamp", "force")
+    if item.get("commitment_id") is not None:
+        return item["commitment_id"] in public_commitments
+    return item.get("kind") in ("cap", "clamp", "force")
 
 
 # --- entry points for the views -----------------------------------------------------------

@@ -2,17 +2,18 @@
 
 36 persons (resident IDs of 淮安区 and its neighbours), 24 firms (企业 91, 个体工商户 92, 农民专业合作社 93)
 each with a legal representative, credit records of every kind dated 2023–2026 (so both the Order 58
-rules and the 2026 repair rules apply), entries on the 红名单 / 重点关注 / 严重失信 / 禁入 lists, one staff
+rules and the 2026 repair rules apply), entries on the 红名单 / 重点关注 / 严重失信 / 禁入 lists, six 信用承诺 (four active, two kept), one staff
 account per role, and the mini-program account ``dev-demo`` bound to a person who represents two firms.
 
 Running it again adds nothing: persons are found by ID number, firms by USCC, records by
-(department, decision number, subject), staff by username, list entries by (subject, list, decision).
+(department, decision number, subject), staff by username, list entries by (subject, list, decision),
+commitments by (subject, document number).
 Records are submitted as if published on time (a few deliberately late); afterwards the periodic
 expiry runs once, so records past their maximum period show 已到期 as they would in a live system,
 and every demo subject is evaluated (grade / score) so cards and staff lists are populated.
 The services used: register_person / register_firm, submit_record, create_staff_user,
-bind_identity, add_list_entry, expire_due_records, expire_list_entries, evaluate_subject. The merchant
-organisation has no service yet: it is inserted here, with its audit row.
+bind_identity, add_list_entry, register_commitment / close_commitment, expire_due_records,
+expire_list_entries, evaluate_subject. The merchant organisation has no service yet: it is inserted here, with its audit row.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.commitments.models import Commitment
+from backend.commitments.services import close_commitment, register_commitment
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.crypto import mask_id_number, mask_name
@@ -301,6 +304,26 @@ def _ensure_lists(session: Session, actor: Actor, firms: list[Firm], persons: li
             continue
 
 
+def _ensure_commitments(session: Session, actor: Actor, firms: list[Firm], persons: list[Person],
+                        summary: SeedSummary) -> None:
+    for who, i, ctype, dept, doc, matter, content, signed, until, kept in data.COMMITMENT_TEMPLATES:
+        subject = firms[i] if who == "firm" else persons[i]
+        exists = session.execute(select(Commitment.id).where(
+            Commitment.subject_id == subject.id, Commitment.document_no == doc)).first()
+        summary.count("commitments", exists is None)
+        if exists is not None:
+            continue
+        code = subject.uscc if isinstance(subject, Firm) else subject.id_number
+        c = register_commitment(
+            session, actor, subject_code=code, commitment_type=ctype, matter=matter, content=content,
+            signed_on=date.fromisoformat(signed), valid_until=date.fromisoformat(until), document_no=doc,
+            department_code=dept,
+        )
+        if kept:
+            close_commitment(session, actor, c.id, outcome="kept", note="承诺期满，经核查未发现违诺行为。",
+                             closed_on=date.fromisoformat(kept))
+
+
 def _ensure_account(session: Session, actor: Actor, person: dict[str, str], summary: SeedSummary) -> None:
     """The ``dev-demo`` mini-program account, bound (本人声明) through the real binding service."""
     account = session.execute(select(Account).where(Account.openid == DEMO_OPENID)).scalar()
@@ -332,6 +355,7 @@ def seed_demo(session: Session, *, env: str, actor: Actor = SYSTEM, today: date 
     firms = _ensure_firms(session, actor, firm_specs, persons, summary)
     _ensure_records(session, actor, specs, today, summary)
     _ensure_lists(session, actor, firms, persons, today, summary)
+    _ensure_commitments(session, actor, firms, persons, summary)
     _ensure_account(session, actor, people[0], summary)
     summary.expired_records = expire_due_records(session, today)
     expire_list_entries(session, today)

@@ -15,8 +15,8 @@ first read. Unchanged rows are not rewritten at all (no dead tuples for 1.25 M m
 Other backends (SQLite, the embedded default): a chunked Python loop over the engine, which writes
 explanations directly.
 
-Kept commitments (信用承诺) are not in the SQL yet: the commitments table comes with a later issue;
-until then the engine's commitment input is empty on both paths. Add its SELECT to ``_points_sql``.
+Kept commitments (信用承诺) count through the file's ``source = "commitment"`` rule on both paths:
+each kept commitment from its ``closed_on`` day for ``valid_days`` (for ever without it).
 """
 
 from __future__ import annotations
@@ -135,8 +135,22 @@ pts AS (
   UNION ALL
   SELECT lst.subject_id, ru.dim, ru.sign, COALESCE(ru.mag, 0), lst.forcing
   FROM lst LEFT JOIN ru ON ru.idx = lst.li
-  WHERE lst.li IS NOT NULL OR lst.forcing
+  WHERE lst.li IS NOT NULL OR lst.forcing{_commitment_points(rules)}
 )"""
+
+
+def _commitment_points(rules: RuleSet) -> str:
+    """``UNION ALL`` the kept commitments' points, as the engine's ``_commitment_items`` counts them."""
+    rule = rules.commitment_rule
+    if rule is None:
+        return ""
+    dim = [d.key for d in rules.dimensions].index(rule.dimension)
+    window = f" AND {AS_OF} < c.closed_on + {int(rule.valid_days)}" if rule.valid_days else ""
+    return f"""
+  UNION ALL
+  SELECT c.subject_id, {dim}, {int(rule.sign)}, {int(rule.magnitude)}, false
+  FROM commitments c JOIN subjects s ON s.id = c.subject_id AND s.kind = :kind
+  WHERE c.status = 'kept' AND c.closed_on <= {AS_OF}{window}"""
 
 
 def _score_sql(rules: RuleSet) -> str:
@@ -225,12 +239,13 @@ def _recompute_python(session: Session, as_of: date, report: BatchReport, cause:
         if not subjects:
             return
         ids = [s.id for s in subjects]
-        records, lists = load_facts(session, ids)
+        facts = load_facts(session, ids)
         current = {e.subject_id: e for e in session.execute(
             select(Evaluation).where(Evaluation.subject_id.in_(ids))).scalars()}
         for sid, kind in subjects:
             kind_value = getattr(kind, "value", kind)
-            result = evaluate(rules_for(kind_value, as_of), records[sid], lists[sid], as_of)
+            result = evaluate(rules_for(kind_value, as_of), facts.records[sid], facts.lists[sid], as_of,
+                              facts.commitments[sid])
             row = current.get(sid)
             unchanged = (row is not None and row.score == result.score and row.grade == result.grade
                          and row.rules_version == result.rules_version)

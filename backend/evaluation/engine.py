@@ -57,10 +57,11 @@ class ListFact:
 
 @dataclass(frozen=True)
 class CommitmentFact:
-    """A kept credit commitment (信用承诺); the commitments issue supplies these later."""
+    """A kept credit commitment (信用承诺): what the engine needs of a ``Commitment`` closed as kept."""
 
     id: int
     kept_on: date
+    title: str = ""  # 承诺事项
 
 
 @dataclass
@@ -229,7 +230,8 @@ def _commitment_items(rules: RuleSet, commitments: Iterable[CommitmentFact], as_
         if c.kept_on > as_of or (end is not None and as_of >= end):
             continue
         items.append(Item(kind="commitment", label=rule.label, points=rule.sign * rule.magnitude,
-                          dimension=dim.key, dimension_label=dim.label, commitment_id=c.id, rule=rule.key))
+                          dimension=dim.key, dimension_label=dim.label, commitment_id=c.id, rule=rule.key,
+                          title=c.title))
     return items
 
 

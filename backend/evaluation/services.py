@@ -1,8 +1,8 @@
-"""Evaluation services: score one subject from its records and lists, store it, keep grade history.
+"""Evaluation services: score one subject from its records, lists and commitments, store it, keep grade history.
 
 Other contexts call:
 - :func:`evaluate_subject` to rescore now (inside their transaction),
-- :func:`request_recompute` after changing records / lists / objections / repairs: the rescoring runs
+- :func:`request_recompute` after changing records / lists / commitments / objections / repairs: the rescoring runs
   as a job once their transaction commits (inline in the embedded default, RQ otherwise),
 - :func:`get_evaluation` to read a subject's result with its explanation (rebuilt if stale).
 """
@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.commitments.models import Commitment, CommitmentStatus
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.db import utcnow
 from backend.errors import NotFound
-from backend.evaluation.engine import ListFact, RecordFact, Result, evaluate
+from backend.evaluation.engine import CommitmentFact, ListFact, RecordFact, Result, evaluate
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import rules_for
 from backend.lists.models import ListEntry
@@ -37,13 +39,21 @@ def _val(v):
     return None if v is None else getattr(v, "value", v)
 
 
-def load_facts(session: Session, subject_ids: Iterable[int]) -> tuple[dict[int, list[RecordFact]], dict[int, list[ListFact]]]:
-    """Current records and all list entries of these subjects, as engine inputs."""
+class Facts(NamedTuple):
+    """Engine inputs per subject id: current records, all list entries, kept commitments."""
+
+    records: dict[int, list[RecordFact]]
+    lists: dict[int, list[ListFact]]
+    commitments: dict[int, list[CommitmentFact]]
+
+
+def load_facts(session: Session, subject_ids: Iterable[int]) -> Facts:
+    """Current records, all list entries and kept commitments of these subjects, as engine inputs."""
     ids = list(subject_ids)
-    records: dict[int, list[RecordFact]] = {i: [] for i in ids}
-    lists: dict[int, list[ListFact]] = {i: [] for i in ids}
+    facts = Facts({i: [] for i in ids}, {i: [] for i in ids}, {i: [] for i in ids})
+    records, lists, commitments = facts
     if not ids:
-        return records, lists
+        return facts
     rec_rows = session.execute(
         select(
             CreditRecord.subject_id, CreditRecord.id, CreditRecord.kind, CreditRecord.polarity,
@@ -66,7 +76,13 @@ def load_facts(session: Session, subject_ids: Iterable[int]) -> tuple[dict[int, 
             id=e.id, list_type=_val(e.list_type), status=_val(e.status), listed_on=e.listed_on,
             expires_on=e.expires_on,
         ))
-    return records, lists
+    kept = session.execute(
+        select(Commitment.subject_id, Commitment.id, Commitment.closed_on, Commitment.matter)
+        .where(Commitment.subject_id.in_(ids), Commitment.status == CommitmentStatus.KEPT)
+    ).all()
+    for c in kept:
+        commitments[c.subject_id].append(CommitmentFact(id=c.id, kept_on=c.closed_on, title=c.matter))
+    return facts
 
 
 def store_result(
@@ -137,12 +153,13 @@ def evaluate_subjects(
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         kinds = dict(session.execute(select(Subject.id, Subject.kind).where(Subject.id.in_(part))).all())
-        records, lists = load_facts(session, kinds)
+        facts = load_facts(session, kinds)
         current = {e.subject_id: e for e in session.execute(
             select(Evaluation).where(Evaluation.subject_id.in_(list(kinds)))).scalars()}
         changes = []
         for subject_id, kind in kinds.items():
-            result = evaluate(rules_for(_val(kind), as_of), records[subject_id], lists[subject_id], as_of)
+            result = evaluate(rules_for(_val(kind), as_of), facts.records[subject_id], facts.lists[subject_id], as_of,
+                              facts.commitments[subject_id])
             history = store_result(session, subject_id, result, cause or "evaluate", current.get(subject_id))
             if history is not None:
                 changes.append((subject_id, history, result))

@@ -7,29 +7,28 @@ Seed 四(一): 严重失信 listing is done prudently, with a decision document 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
-from backend.common.ids import normalize_code
+from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
 from backend.errors import Conflict, NotFound
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
 from backend.records.models import CreditRecord
-from backend.staff.models import Department, Role
+from backend.staff.models import Role
 from backend.staff.services import (
     acting_department,
+    department_scoped,
     require_department_scope,
     require_role,
-    scoped_department_id,
 )
 from backend.subjects.changes import subject_changed
-from backend.subjects.services import find_subject_ids
+from backend.subjects.services import find_subject_id
 
 # Lists that punish need a decision document and its legal basis (审慎认定).
 NEEDS_DECISION = frozenset({ListType.WATCH, ListType.SERIOUS, ListType.BAN})
@@ -60,8 +59,7 @@ def add_list_entry(
         list_type = ListType(list_type)
     except ValueError:
         raise field_error("list_type", "list_type_invalid", "名单类型应为 red、watch、serious 或 ban。") from None
-    code = normalize_code(subject_code)
-    subject_id = find_subject_ids(session, [code]).get(code)
+    subject_id = find_subject_id(session, subject_code)
     if subject_id is None:
         raise field_error("subject_code", "subject_unknown", "没有找到该代码对应的信用主体，请核对。")
     needs = list_type in NEEDS_DECISION
@@ -141,14 +139,6 @@ def expire_list_entries(session: Session, today: date | None = None) -> int:
     return result.rowcount or 0
 
 
-@dataclass
-class Page:
-    items: list[ListEntry]
-    total: int
-    page: int
-    per_page: int
-
-
 def list_entries(
     session: Session,
     actor: Actor,
@@ -162,25 +152,11 @@ def list_entries(
 ) -> Page:
     """Staff search, newest first; department reviewers see their own department's entries only
     (asking for another department is 403 ``department_scope``)."""
-    stmt = select(ListEntry)
-    if (dept := scoped_department_id(actor)) is not None:
-        stmt = stmt.where(ListEntry.department_id == dept)
-    if department_code:
-        wanted = session.execute(
-            select(Department.id).where(Department.code == department_code.strip().upper())).scalar()
-        if wanted is None:
-            raise field_error("department_code", "department_unknown", "没有这个部门代码。")
-        require_department_scope(actor, wanted)
-        stmt = stmt.where(ListEntry.department_id == wanted)
+    stmt = department_scoped(session, actor, select(ListEntry), ListEntry.department_id, department_code)
     if list_type:
         stmt = stmt.where(ListEntry.list_type == ListType(list_type))
     if status:
         stmt = stmt.where(ListEntry.status == ListEntryStatus(status))
     if subject_code:
-        code = normalize_code(subject_code)
-        stmt = stmt.where(ListEntry.subject_id == find_subject_ids(session, [code]).get(code, -1))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    items = session.execute(
-        stmt.order_by(ListEntry.listed_on.desc(), ListEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).scalars().all()
-    return Page(list(items), total, page, per_page)
+        stmt = stmt.where(ListEntry.subject_id == (find_subject_id(session, subject_code) or -1))
+    return paginate(session, stmt, ListEntry.listed_on.desc(), ListEntry.id.desc(), page=page, per_page=per_page)

@@ -6,22 +6,21 @@ Person subjects are shown masked (``320803********1234``, ``张*``): staff are n
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.common.actor import Actor
 from backend.common.crypto import mask_id_number, mask_name
-from backend.common.ids import USCC, normalize_code, parse_subject_code
+from backend.common.paging import Page, paginate
 from backend.errors import ValidationFailed
 from backend.records.models import RECORD_STATUS_LABELS, CreditRecord, RecordStatus
 from backend.records.validation import parse_kind
 from backend.staff.models import Department
-from backend.staff.services import scoped_department_id
+from backend.staff.services import department_scoped
 from backend.subjects.models import Firm, Person
-from backend.subjects.services import find_subject_ids
+from backend.subjects.services import find_subject_id
 
 _STATUS_NAMES = {s.value: s for s in RecordStatus} | {label: s for s, label in RECORD_STATUS_LABELS.items()}
 
@@ -31,14 +30,6 @@ def parse_status(value: str) -> RecordStatus:
     if status is None:
         raise ValidationFailed("status_invalid", "状态无法识别（如：公示中、已到期）。", errors={"status": ["状态无法识别。"]})
     return status
-
-
-@dataclass
-class RecordPage:
-    items: list[CreditRecord]
-    total: int
-    page: int
-    per_page: int
 
 
 def search_records(
@@ -53,19 +44,14 @@ def search_records(
     include_history: bool = False,
     page: int = 1,
     per_page: int = 20,
-) -> RecordPage:
+) -> Page:
     """Records matching the filters, newest decision first. Department reviewers see their own
     department's records only; the credit office and auditors see all."""
-    stmt = select(CreditRecord)
-    if (dept := scoped_department_id(actor)) is not None:
-        stmt = stmt.where(CreditRecord.department_id == dept)
+    stmt = department_scoped(session, actor, select(CreditRecord), CreditRecord.department_id)
     if subject_code:
-        code = normalize_code(subject_code)
-        parsed = parse_subject_code(code, "subject_code")
-        key = parsed.code if isinstance(parsed, USCC) else parsed.number
-        subject_id = find_subject_ids(session, [key]).get(key)
+        subject_id = find_subject_id(session, subject_code)
         if subject_id is None:
-            return RecordPage([], 0, page, per_page)
+            return Page([], 0, page, per_page)
         stmt = stmt.where(CreditRecord.subject_id == subject_id)
     if kind:
         stmt = stmt.where(CreditRecord.kind == parse_kind(kind))
@@ -77,12 +63,8 @@ def search_records(
         stmt = stmt.where(CreditRecord.decision_date <= date_to)
     if not include_history:
         stmt = stmt.where(CreditRecord.is_current.is_(True))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    items = session.execute(
-        stmt.order_by(CreditRecord.decision_date.desc(), CreditRecord.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).scalars().all()
-    return RecordPage(list(items), total, page, per_page)
+    return paginate(session, stmt, CreditRecord.decision_date.desc(), CreditRecord.id.desc(), page=page,
+                    per_page=per_page)
 
 
 def describe_subjects(session: Session, subject_ids: Iterable[int]) -> dict[int, dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def blueprints():
+    from backend.commitments.staff_api import blp as commitments_blp
     from backend.common.calendar_api import blp as calendar_blp
     from backend.lists.staff_api import blp as lists_blp
     from backend.records.staff_api import blp as records_blp
@@ -16,4 +17,5 @@ def blueprints():
         records_blp,
         agency_blp,
         lists_blp,
+        commitments_blp,
     ]

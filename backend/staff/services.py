@@ -354,3 +354,19 @@ def acting_department(session: Session, actor: Actor, code: str | None, label: s
         msg = f"请指定{label}。"
         raise ValidationFailed("department_required", msg, errors={"department_code": [msg]})
     return session.get(Department, actor.department_id)
+
+
+def department_scoped(session: Session, actor: Actor, stmt, column, department_code: str | None = None):
+    """``stmt`` limited to the rows ``actor`` may see by ``column`` (a department id column), and to
+    ``department_code``'s rows when asked (422 ``department_unknown``, 403 ``department_scope``)."""
+    if (dept := scoped_department_id(actor)) is not None:
+        stmt = stmt.where(column == dept)
+    if department_code:
+        wanted = session.execute(
+            select(Department.id).where(Department.code == department_code.strip().upper())).scalar()
+        if wanted is None:
+            msg = "没有这个部门代码。"
+            raise ValidationFailed("department_unknown", msg, errors={"department_code": [msg]})
+        require_department_scope(actor, wanted)
+        stmt = stmt.where(column == wanted)
+    return stmt

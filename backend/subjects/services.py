@@ -289,6 +289,15 @@ def require_identity(actor: Actor, message: str = "请先完成实名认证。")
     return actor.person_id
 
 
+def find_subject_id(session: Session, raw: object, field: str = "subject_code") -> int | None:
+    """The subject id behind one code a person typed (USCC or resident ID, any case, spaces,
+    full-width); None if nobody has it. A malformed code is a 422 with the validator's reason
+    (``uscc_check_digit``, ``id_check_digit`` …), so the person learns it was mistyped, not unknown."""
+    parsed = parse_subject_code(raw, field)
+    key = parsed.code if isinstance(parsed, USCC) else parsed.number
+    return find_subject_ids(session, [key]).get(key)
+
+
 def find_subject_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     """Map each valid, known subject code (USCC or resident ID, normalised) to its subject id.
 

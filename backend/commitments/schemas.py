@@ -1,0 +1,93 @@
+"""Schemas of the staff commitment API (信用承诺登记与核查)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from backend.commitments.models import (
+    COMMITMENT_STATUS_LABELS,
+    COMMITMENT_TYPE_LABELS,
+    Commitment,
+    CommitmentStatus,
+    CommitmentType,
+)
+from backend.common.fields import Text
+from backend.records.queries import describe_departments, describe_subjects
+
+TYPES = [t.value for t in CommitmentType]
+STATUSES = [s.value for s in CommitmentStatus]
+OUTCOMES = [CommitmentStatus.KEPT.value, CommitmentStatus.BREACHED.value, CommitmentStatus.WITHDRAWN.value]
+
+
+class CommitmentIn(Schema):
+    subject_code = Text(max_len=40, required=True, metadata={"description": "统一社会信用代码或身份证号"})
+    commitment_type = fields.String(data_key="type", required=True, validate=validate.OneOf(TYPES),
+                                    metadata={"description": "approval 审批替代型 / disclosure 主动公示型 / industry "
+                                                             "行业自律型 / repair 信用修复型 / certification 证明事项告知承诺"})
+    matter = Text(required=True, metadata={"description": "承诺事项，200字以内"})
+    content = Text(required=True, metadata={"description": "承诺内容，5000字以内"})
+    signed_on = fields.Date(required=True)
+    valid_until = fields.Date(load_default=None, metadata={"description": "承诺期限（最后一天）"})
+    document_no = Text(load_default=None, metadata={"description": "承诺书编号"})
+    department_code = Text(max_len=32, load_default=None, metadata={"description": "信用办代部门登记时填写"})
+
+
+class CloseIn(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES),
+                            metadata={"description": "kept 已履约 / breached 已违诺 / withdrawn 已撤销（登记有误）"})
+    note = Text(required=True, metadata={"description": "核查说明"})
+    closed_on = fields.Date(load_default=None, metadata={"description": "核查日期，默认今天"})
+    breach_record_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1, error="违诺记录编号无效。"),
+                                      metadata={"description": "违诺时关联的“违背信用承诺”记录"})
+
+
+class CommitmentQuery(Schema):
+    commitment_type = fields.String(data_key="type", validate=validate.OneOf(TYPES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    subject_code = Text(max_len=40)
+    department_code = Text(max_len=32, data_key="department")
+    signed_from = fields.Date()
+    signed_to = fields.Date()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class CommitmentOut(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    type_label = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    subject = fields.Dict()
+    department = fields.Dict()
+    matter = fields.String()
+    content = fields.String()
+    document_no = fields.String(allow_none=True)
+    signed_on = fields.Date()
+    valid_until = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    close_note = fields.String(allow_none=True)
+    breach_record_id = fields.Integer(allow_none=True)
+
+
+class CommitmentPageOut(Schema):
+    items = fields.List(fields.Nested(CommitmentOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+def present_commitments(session, items: list[Commitment]) -> list[dict]:
+    """Commitments with their subject (persons masked) and department, in two queries."""
+    subjects = describe_subjects(session, (c.subject_id for c in items))
+    depts = describe_departments(session, (c.department_id for c in items))
+    return [
+        {
+            "id": c.id, "type": c.type.value, "type_label": COMMITMENT_TYPE_LABELS[c.type], "status": c.status.value,
+            "status_label": COMMITMENT_STATUS_LABELS[c.status], "subject": subjects.get(c.subject_id, {}),
+            "department": depts.get(c.department_id, {}), "matter": c.matter, "content": c.content,
+            "document_no": c.document_no, "signed_on": c.signed_on, "valid_until": c.valid_until,
+            "closed_on": c.closed_on, "close_note": c.close_note, "breach_record_id": c.breach_record_id,
+        }
+        for c in items
+    ]

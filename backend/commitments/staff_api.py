@@ -1,0 +1,76 @@
+"""Staff API for credit commitments (``/staff/v1/commitments``): register, close, search.
+
+信用办管理员 and 部门审核员 (own department) write; 审计员 reads; everyone else 403.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.commitments import services
+from backend.commitments.schemas import (
+    CloseIn,
+    CommitmentIn,
+    CommitmentOut,
+    CommitmentPageOut,
+    CommitmentQuery,
+    present_commitments,
+)
+from backend.extensions import get_session
+from backend.staff.models import Role
+from backend.web import current_actor, staff_required
+
+blp = Blueprint("staff_commitments", __name__, url_prefix="/staff/v1/commitments",
+                description="信用承诺登记与核查（工作台）")
+
+WRITE_ROLES = services.WRITE_ROLES
+READ_ROLES = (*WRITE_ROLES, Role.AUDITOR)
+SECURITY = [{"bearer": []}]
+
+
+@blp.route("")
+class Commitments(MethodView):
+    @staff_required(READ_ROLES)
+    @blp.doc(security=SECURITY)
+    @blp.arguments(CommitmentQuery, location="query")
+    @blp.response(200, CommitmentPageOut)
+    def get(self, args):
+        """查询信用承诺（部门审核员仅本部门），按签署日期倒序"""
+        session = get_session()
+        page = services.search_commitments(session, current_actor(), **args)
+        return {"items": present_commitments(session, page.items), "total": page.total, "page": page.page,
+                "per_page": page.per_page}
+
+    @staff_required(WRITE_ROLES)
+    @blp.doc(security=SECURITY)
+    @blp.arguments(CommitmentIn)
+    @blp.response(201, CommitmentOut)
+    def post(self, data):
+        """登记主体签署的信用承诺"""
+        session = get_session()
+        commitment = services.register_commitment(session, current_actor(), **data)
+        return present_commitments(session, [commitment])[0]
+
+
+@blp.route("/<int(max=2147483647):commitment_id>")
+@staff_required(READ_ROLES)
+@blp.doc(security=SECURITY)
+@blp.response(200, CommitmentOut)
+def get_one(commitment_id: int):
+    """查看一条信用承诺"""
+    session = get_session()
+    commitment = services.view_commitment(session, current_actor(), commitment_id)
+    return present_commitments(session, [commitment])[0]
+
+
+@blp.route("/<int(max=2147483647):commitment_id>/close", methods=["POST"])
+@staff_required(WRITE_ROLES)
+@blp.doc(security=SECURITY)
+@blp.arguments(CloseIn)
+@blp.response(200, CommitmentOut)
+def close(data, commitment_id: int):
+    """核查承诺：已履约、已违诺或已撤销"""
+    session = get_session()
+    commitment = services.close_commitment(session, current_actor(), commitment_id, **data)
+    return present_commitments(session, [commitment])[0]
