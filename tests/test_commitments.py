@@ -137,6 +137,15 @@ def test_unknown_type_and_outcome_are_422(client, firm, scjg):
     assert resp.status_code == 422 and "outcome" in resp.json["errors"]
 
 
+def test_the_same_commitment_letter_is_registered_once(client, firm, scjg):
+    first = register(client, scjg, firm.uscc)
+    again = client.post(URL, json=commitment(firm.uscc), headers=scjg)
+    assert again.status_code == 409 and again.json["reason"] == "commitment_exists"
+    assert client.get(URL, headers=scjg).json["total"] == 1
+    client.post(f"{URL}/{first['id']}/close", json={"outcome": "withdrawn", "note": "登记有误"}, headers=scjg)
+    assert register(client, scjg, firm.uscc)["status"] == "active"  # registered again, correctly this time
+
+
 def test_closing_twice_is_a_conflict_and_the_first_outcome_stands(client, firm, scjg):
     created = register(client, scjg, firm.uscc)
     first = client.post(f"{URL}/{created['id']}/close", json={"outcome": "withdrawn", "note": "登记有误"}, headers=scjg)

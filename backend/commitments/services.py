@@ -67,7 +67,10 @@ def register_commitment(
     document_no: str | None = None,
     department_code: str | None = None,
 ) -> Commitment:
-    """Register a commitment a subject has signed (登记信用承诺). It is active (履约中) until closed."""
+    """Register a commitment a subject has signed (登记信用承诺). It is active (履约中) until closed.
+
+    The same 承诺书编号 for the same subject and department is registered once (409
+    ``commitment_exists``, e.g. a double click), unless the earlier one was withdrawn."""
     require_role(actor, WRITE_ROLES, "您的岗位没有登记信用承诺的权限。")
     ctype = _parse(CommitmentType, commitment_type, "commitment_type",
                    "承诺类型应为 approval、disclosure、industry、repair 或 certification。")
@@ -83,6 +86,10 @@ def register_commitment(
         raise field_error("valid_until", "valid_until_before_signed", "承诺期限不能早于签署日期。")
     dept = acting_department(session, actor, department_code, "登记部门")
     require_department_scope(actor, dept.id)
+    if document_no is not None and session.execute(select(Commitment.id).where(
+            Commitment.subject_id == subject_id, Commitment.department_id == dept.id,
+            Commitment.document_no == document_no, Commitment.status != CommitmentStatus.WITHDRAWN)).first():
+        raise Conflict("commitment_exists", f"编号为{document_no}的承诺书已经登记过了。")
     commitment = Commitment(
         subject_id=subject_id, type=ctype, department_id=dept.id, matter=matter, content=content,
         document_no=document_no, signed_on=signed_on, valid_until=valid_until,
