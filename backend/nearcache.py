@@ -62,8 +62,13 @@ class NearCache:
 
     # --- reads ---------------------------------------------------------------------------
 
-    def mget(self, keys: list[str]) -> list[bytes | None]:
-        """Values of ``keys`` (full Redis names): local copies when all are held, else one MGET."""
+    def mget(self, keys: list[str], also: Sequence[str] = ()) -> list[bytes | None]:
+        """Values of ``keys`` (full Redis names): local copies when all are held, else one MGET.
+
+        ``also``: keys outside the near cache's prefixes read in the same round trip whenever one
+        is needed (their values follow ``keys``'; never copied). With ``also`` there is always a
+        round trip, and the copies of ``keys`` are refreshed by it.
+        """
         if not all(k.startswith(self.prefixes) for k in keys):  # untracked keys would never be invalidated
             raise ValueError(f"near cache holds only keys under {self.prefixes}")
         bkeys = [k.encode() for k in keys]
@@ -78,21 +83,33 @@ class NearCache:
                         break
                     out.append(item[1])
                 else:
-                    return out
+                    if not also:
+                        return out
                 token = object()
                 for k in bkeys:
                     self._reading[k] = token
-        values = self.client.mget(keys)
+        values = self.client.mget([*keys, *also])
         if token is not None:
             with self._lock:
                 expires = time.monotonic() + self.ttl
-                for k, v in zip(bkeys, values, strict=True):
+                for k, v in zip(bkeys, values[:len(bkeys)], strict=True):
                     if self._reading.get(k) is token:
                         del self._reading[k]
                         self._data[k] = (expires, v)
                 while len(self._data) > self.maxsize:
                     del self._data[next(iter(self._data))]
         return values
+
+    def peek(self, key: str) -> tuple[bool, bytes | None]:
+        """``(True, value)`` if a copy of ``key`` is held and may be served, else ``(False, None)``;
+        never a round trip."""
+        if not self._sync():
+            return False, None
+        with self._lock:
+            item = self._data.get(key.encode())
+            if item is None or item[0] <= time.monotonic():
+                return False, None
+            return True, item[1]
 
     def discard(self, keys: Iterable[str]) -> None:
         """Forget local copies at once (this process's own writes; Redis's message follows)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -219,6 +220,26 @@ def test_near_cache_copies_follow_every_write(app, redis_url):
     assert near.mget([key]) == [None]
     with pytest.raises(ValueError):
         near.mget([store.prefix + "card:5"])  # untracked keys are never held
+
+
+def test_keys_read_alongside_come_in_the_same_round_trip_and_only_tracked_ones_are_held(app, redis_url):
+    _redis_only(app)
+    store = get_store(app)
+    other = RedisStore(redis_url)
+    near = NearCache(redis_url, store.client, [store.prefix + "acct"])
+    key, body = store.prefix + "acctgen:7", store.prefix + "card:7"
+    other.set("acctgen:7", b"g1")
+    other.set("card:7", b"g1|{}")
+    assert near.peek(key) == (False, None)  # nothing held: no round trip either
+    assert near.mget([key], also=[body]) == [b"g1", b"g1|{}"]
+    assert near.peek(key) == (True, b"g1")  # the tracked key is now held …
+    other.set("card:7", b"g1|{\"x\": 1}")
+    assert near.mget([key], also=[body])[1] == b'g1|{"x": 1}'  # … the other one is always read
+    other.set("acctgen:7", b"g2")  # another node's write: Redis tells this process within moments
+    deadline = time.monotonic() + 2
+    while near.peek(key) == (True, b"g1") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert near.peek(key) == (False, None)
 
 
 def test_a_lost_listener_means_reading_redis_not_stale_copies(app, redis_url):

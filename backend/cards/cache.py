@@ -75,8 +75,10 @@ def read(subject_id: int, store=None) -> tuple[bytes | None, bytes]:
         return None, b"0"
     try:
         client = getattr(store, "client", None)
-        if client is not None:  # Redis: one round trip for both keys
-            gen, entry = client.mget([store.prefix + gen_key(subject_id), store.prefix + card_key(subject_id)])
+        if client is not None:  # Redis: one round trip for both keys (and the near copy of the generation)
+            keys = [store.prefix + gen_key(subject_id)], [store.prefix + card_key(subject_id)]
+            near = _near()
+            gen, entry = near.mget(*keys) if near is not None else client.mget([*keys[0], *keys[1]])
         else:
             gen, entry = store.get(gen_key(subject_id)), store.get(card_key(subject_id))
     except Exception:
@@ -110,6 +112,25 @@ def generation(subject_id: int, store=None, near=None) -> bytes:
         log.warning("card cache generation read failed for subject %s", subject_id, exc_info=True)
         return b"-"
     return gen or b"0"
+
+
+def near_generation(subject_id: int, store=None) -> bytes | None:
+    """The generation from this process's near copy, or None when it holds none (no round trip:
+    then :func:`read` brings the generation and the entry together)."""
+    store = store or _store()
+    if store is None:
+        return b"0"
+    if getattr(store, "client", None) is None:
+        return generation(subject_id, store)  # the in-process store: no round trip anyway
+    near = _near()
+    if near is None:
+        return None
+    try:
+        held, gen = near.peek(store.prefix + gen_key(subject_id))
+    except Exception:
+        log.warning("card cache generation read failed for subject %s", subject_id, exc_info=True)
+        return None
+    return (gen or b"0") if held else None
 
 
 def write(subject_id: int, gen: bytes, body: bytes, store=None) -> None:

@@ -19,7 +19,7 @@ import json
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from backend.cards import cache
@@ -89,7 +89,8 @@ _COMMITMENTS = (
            Commitment.status, Commitment.closed_on, Department.short_name)
     .join(Department, Department.id == Commitment.department_id)
     .where(Commitment.subject_id == bindparam("subject_id"),
-           Commitment.status.in_([CommitmentStatus.ACTIVE, CommitmentStatus.KEPT]))
+           # two comparisons rather than IN: an IN list is re-rendered on every execution
+           or_(Commitment.status == CommitmentStatus.ACTIVE, Commitment.status == CommitmentStatus.KEPT))
     .order_by(Commitment.signed_on.desc(), Commitment.id.desc())
 )
 _LISTS = (
@@ -229,12 +230,17 @@ def load_card(session: Session, subject_id: int, *, use_cache: bool = True) -> d
 def card_json(session: Session, subject_id: int, audience: Audience, *, unmasked: bool = False) -> bytes:
     """The rendered card as JSON bytes. Hot path: the subject's generation (from the near cache,
     no round trip), then the rendered bytes from the process-local views keyed by it (no SQL, no
-    JSON work). Otherwise the cached form (one round trip) or the database."""
-    out = cache.local_get((subject_id, cache.generation(subject_id), str(audience), unmasked))
-    if out is None:
-        body, gen = cache.read(subject_id)
-        out = _dumps(render_card(_cached_form(session, subject_id, body, gen), audience, unmasked=unmasked))
-        cache.local_put((subject_id, gen, str(audience), unmasked), out)
+    JSON work). Otherwise one round trip brings the generation and the cached form; the database
+    only when that misses too."""
+    view = (str(audience), unmasked)
+    near_gen = cache.near_generation(subject_id)
+    if near_gen is not None and (out := cache.local_get((subject_id, near_gen, *view))) is not None:
+        return out
+    body, gen = cache.read(subject_id)  # one round trip: the generation and the cached form
+    if near_gen is None and (out := cache.local_get((subject_id, gen, *view))) is not None:
+        return out
+    out = _dumps(render_card(_cached_form(session, subject_id, body, gen), audience, unmasked=unmasked))
+    cache.local_put((subject_id, gen, *view), out)
     return out
 
 
