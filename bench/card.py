@@ -175,6 +175,21 @@ class Server:
         self.log.seek(0)
         raise RuntimeError(f"gunicorn {target} did not start:\n{self.log.read().decode(errors='replace')[-2000:]}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's master and its workers, from /proc."""
+        ticks = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(entry) == self.proc.pid or int(fields[1]) == self.proc.pid:  # fields[1]: the parent pid
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -350,7 +365,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4, help="gthread threads per worker (production default 4)")
     ap.add_argument("--duration", type=int, default=3, help="seconds per throughput round")
     ap.add_argument("--rounds", type=int, default=12, help="throughput rounds (median of the rounds' ratios)")
-    ap.add_argument("--warmup", type=int, default=10, help="seconds of load on each server before the rounds")
+    ap.add_argument("--warmup", type=int, default=90,
+                    help="at most this many seconds of load on each server before the rounds (less once warm)")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--wrk-threads", type=int, default=1)
     ap.add_argument("--hot-accounts", type=int, default=2000, help="warmed accounts used in the throughput run")
@@ -400,11 +416,18 @@ def main() -> None:
             "bare": (bare.port, "/ok", []),
         }
         # Steady state, not warm-up: each worker keeps its own copies (verified tokens, account state, rendered
-        # cards), so a few seconds of load first, for every server alike, until every worker has seen the hot set.
-        warm = argparse.Namespace(**dict(vars(args), duration=args.warmup))
+        # cards), so load first, for every server alike, until each has answered every hot account several
+        # times per worker (a fixed number of seconds was too few when the machine was slow: then the
+        # rounds measured workers still filling their copies through Flask).
+        warm = argparse.Namespace(**dict(vars(args), duration=2))
+        need = 4 * args.workers * len(hot_tokens)
         for port, path, toks in targets.values():
-            run(port, path, toks, warm)
+            done, deadline = 0.0, time.monotonic() + args.warmup
+            while done < need and time.monotonic() < deadline:
+                done += run(port, path, toks, warm) * warm.duration
         runs: dict[str, list[float]] = {k: [] for k in targets}
+        cpu_ms: dict[str, list[float]] = {k: [] for k in targets}  # server CPU per request, by round
+        servers = {"me/card": server, "me/card via Flask": flask_only, "bare": bare}
         if client == "wrk":
             # The servers side by side: in each round one wrk per server, started together, so all of them
             # share the machine at the same moments. Run one after another, as this benchmark first did,
@@ -413,9 +436,12 @@ def main() -> None:
             print(f"\nthroughput (wrk, {args.connections} connections per server, {args.rounds} rounds of {args.duration} s, "
                   f"the three servers loaded at the same time, same gunicorn settings)")
             for r in range(args.rounds):
+                before = {name: servers[name].cpu_seconds() for name in names}
                 got = wrk_together(targets, args, args.duration)
                 for name in names:
                     runs[name].append(got[name])
+                    cpu_ms[name].append(1000 * (servers[name].cpu_seconds() - before[name])
+                                        / max(1.0, got[name] * args.duration))
                 _print_round(r, runs)
         else:
             print(f"\nthroughput (python client, {args.connections} connections, {args.rounds} rounds of "
@@ -443,6 +469,12 @@ def main() -> None:
     via_flask = statistics.median(f / b for f, b in zip(flask_runs, bare_runs, strict=True))
     print(f"  for comparison, every request through Flask (CARD_FAST_PATH=0): {statistics.median(flask_runs):.0f} req/s, "
           f"ratio {via_flask:.0%}")
+    if cpu_ms["bare"]:
+        # What the machine's other tenants cannot move: CPU seconds each server spent per answered request.
+        # On a CPU-bound server, throughput with the machine to itself is the inverse of this.
+        card_cpu, bare_cpu, flask_cpu = (statistics.median(cpu_ms[k]) for k in ("me/card", "bare", "me/card via Flask"))
+        print(f"  server CPU per request (medians): me/card {card_cpu:.3f} ms, bare {bare_cpu:.3f} ms, via Flask "
+              f"{flask_cpu:.3f} ms -> capacity ratio me/card {bare_cpu / card_cpu:.0%}, via Flask {bare_cpu / flask_cpu:.0%}")
 
 
 if __name__ == "__main__":
