@@ -5,7 +5,7 @@
 
 Loads its own rows (it does not use the demo loader) into a database of its own — default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/bench_eval``, created if missing, its schema rebuilt by
-the real migrations — with ``INSERT … SELECT FROM generate_series`` (server-side, seeded, far faster
+the real migrations — records, list entries and commitments with ``INSERT … SELECT FROM generate_series`` (server-side, seeded, far faster
 than shipping rows from Python). Then it times three runs of ``recompute_everything``:
 1. cold: every subject gets its first evaluations row (INSERT);
 2. next day: decay moves some scores (UPDATE of the changed rows, history for grade changes);
@@ -68,10 +68,18 @@ LOAD_SQL = [
               CASE WHEN random() < 0.5 THEN DATE '2026-01-01' + floor(random() * 900)::int END,
               (ARRAY['active','active','active','removed','expired'])[1 + floor(random() * 5)::int], now()
        FROM generate_series(1, :lists) g""",
+    """INSERT INTO commitments (subject_id, type, department_id, matter, content, signed_on, valid_until, status,
+           closed_on, created_at)
+       SELECT subject_id, (ARRAY['approval','disclosure','industry','repair','certification'])[1 + floor(random() * 5)::int],
+              900001, '基准承诺', '基准承诺内容', signed, signed + 365, st,
+              CASE WHEN st <> 'active' THEN signed + floor(random() * 365)::int END, now()
+       FROM (SELECT 1 + floor(random() * :n)::int AS subject_id, DATE '2023-06-01' + floor(random() * 1000)::int AS signed,
+                    (ARRAY['kept','kept','kept','active','active','breached','withdrawn'])[1 + floor(random() * 7)::int] AS st
+             FROM generate_series(1, :commitments) g) src""",
 ]
 
 
-def load(url: str, n: int, records: int, lists: int) -> None:
+def load(url: str, n: int, records: int, lists: int, commitments: int) -> None:
     ensure_database(url)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -81,10 +89,11 @@ def load(url: str, n: int, records: int, lists: int) -> None:
     started = time.perf_counter()
     with engine.begin() as conn:
         for sql in LOAD_SQL:
-            conn.execute(text(sql), {"n": n, "records": records, "lists": lists})
+            conn.execute(text(sql), {"n": n, "records": records, "lists": lists, "commitments": commitments})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-    print(f"loaded {n:,} subjects, {records:,} records, {lists:,} list entries in {time.perf_counter() - started:.1f}s")
+    print(f"loaded {n:,} subjects, {records:,} records, {lists:,} list entries, {commitments:,} commitments "
+          f"in {time.perf_counter() - started:.1f}s")
     engine.dispose()
 
 
@@ -106,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--subjects", type=int, default=1_250_000)
     ap.add_argument("--records", type=int, default=None, help="credit records (default 1.2 per subject)")
     ap.add_argument("--lists", type=int, default=None, help="list entries (default 4 %% of subjects)")
+    ap.add_argument("--commitments", type=int, default=None, help="信用承诺 (default 8 %% of subjects, 3/7 kept)")
     ap.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 5, 1))
     ap.add_argument("--skip-load", action="store_true", help="time on the data already loaded")
     args = ap.parse_args(argv)
@@ -113,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("the set-based path is PostgreSQL only")
     if not args.skip_load:
         load(args.database_url, args.subjects, args.records or int(args.subjects * 1.2),
-             args.lists or args.subjects // 25)
+             args.lists or args.subjects // 25, args.commitments if args.commitments is not None else args.subjects * 2 // 25)
         engine = create_engine(args.database_url)
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE evaluations, evaluation_history"))
