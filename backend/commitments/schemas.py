@@ -11,7 +11,7 @@ from backend.commitments.models import (
     CommitmentStatus,
     CommitmentType,
 )
-from backend.common.fields import Text
+from backend.common.fields import PageOut, PageQuery, Text
 from backend.records.queries import describe_departments, describe_subjects
 
 TYPES = [t.value for t in CommitmentType]
@@ -41,15 +41,13 @@ class CloseIn(Schema):
                                       metadata={"description": "违诺时关联的“违背信用承诺”记录"})
 
 
-class CommitmentQuery(Schema):
+class CommitmentQuery(PageQuery):
     commitment_type = fields.String(data_key="type", validate=validate.OneOf(TYPES))
     status = fields.String(validate=validate.OneOf(STATUSES))
     subject_code = Text(max_len=40)
     department_code = Text(max_len=32, data_key="department")
     signed_from = fields.Date()
     signed_to = fields.Date()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class CommitmentOut(Schema):
@@ -70,11 +68,8 @@ class CommitmentOut(Schema):
     breach_record_id = fields.Integer(allow_none=True)
 
 
-class CommitmentPageOut(Schema):
+class CommitmentPageOut(PageOut):
     items = fields.List(fields.Nested(CommitmentOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 def present_commitments(session, items: list[Commitment]) -> list[dict]:

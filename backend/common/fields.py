@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 def _printable(value: str) -> None:
@@ -17,3 +17,18 @@ def Text(*, max_len: int | None = None, **kwargs) -> fields.String:  # noqa: N80
     if "validate" in kwargs:
         validators.append(kwargs.pop("validate"))
     return fields.String(validate=validators, **kwargs)
+
+
+class PageQuery(Schema):
+    """``?page=&per_page=`` of a search: page from 1, at most 100 rows a page."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageOut(Schema):
+    """Where a page of results is; subclasses add ``items``."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()

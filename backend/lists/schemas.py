@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.common.fields import Text
+from backend.common.fields import PageOut, PageQuery, Text
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListType
 from backend.records.queries import describe_departments, describe_subjects
 
@@ -29,13 +29,11 @@ class RemoveIn(Schema):
     reason = Text(required=True, metadata={"description": "移出原因"})
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     list_type = fields.String(data_key="type", validate=validate.OneOf(TYPES))
     status = fields.String(validate=validate.OneOf(STATUSES))
     subject_code = Text(max_len=40)
     department_code = Text(max_len=32, data_key="department")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class ListEntryOut(Schema):
@@ -56,16 +54,12 @@ class ListEntryOut(Schema):
     record_id = fields.Integer(allow_none=True)
 
 
-class ListPageOut(Schema):
+class ListPageOut(PageOut):
     items = fields.List(fields.Nested(ListEntryOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
-class PublicListQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+class PublicListQuery(PageQuery):
+    pass
 
 
 class PublicListItem(Schema):
@@ -80,11 +74,8 @@ class PublicListItem(Schema):
     expires_on = fields.Date(allow_none=True)
 
 
-class PublicListPage(Schema):
+class PublicListPage(PageOut):
     items = fields.List(fields.Nested(PublicListItem))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 def present_entries(session, entries: list[ListEntry]) -> list[dict]:

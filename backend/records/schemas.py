@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
+from backend.common.fields import PageOut, PageQuery
 from backend.records.models import (
     RECORD_KIND_LABELS,
     RECORD_STATUS_LABELS,
@@ -50,15 +51,13 @@ class BatchIn(Schema):
     department_code = _text("部门代码（仅信用办代其他部门提交时填写）")
 
 
-class RecordQuery(Schema):
+class RecordQuery(PageQuery):
     subject_code = fields.String(metadata={"description": "主体代码"})
     kind = fields.String(metadata={"description": "信息类别"})
     status = fields.String(metadata={"description": "状态：publicizing/公示中 …"})
     date_from = fields.Date(data_key="from", metadata={"description": "决定日期起"})
     date_to = fields.Date(data_key="to", metadata={"description": "决定日期止"})
     include_history = fields.Boolean(load_default=False, metadata={"description": "包含已更正的历史版本"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class SubjectOut(Schema):
@@ -120,11 +119,8 @@ class RecordDetailOut(RecordOut):
     events = fields.List(fields.Nested(EventOut))
 
 
-class RecordPageOut(Schema):
+class RecordPageOut(PageOut):
     items = fields.List(fields.Nested(RecordOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class RowErrorOut(Schema):
