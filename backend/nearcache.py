@@ -100,6 +100,11 @@ class NearCache:
                     del self._data[next(iter(self._data))]
         return values
 
+    @property
+    def live(self) -> bool:
+        """Whether copies may be served (the listener is healthy), as of the last read."""
+        return self._live
+
     def peek(self, key: str) -> tuple[bool, bytes | None]:
         """``(True, value)`` if a copy of ``key`` is held and may be served, else ``(False, None)``;
         never a round trip."""

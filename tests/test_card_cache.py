@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from backend.cache import get_store
 from backend.cards import cache
 from backend.cards.cache import invalidate_card, invalidate_cards
@@ -17,6 +19,11 @@ def _card(app, client, account):
     return resp.json
 
 
+# With Redis, both with the per-process near copies and without them (NEAR_CACHE=0, or a listener down).
+BOTH = pytest.mark.parametrize("config_overrides", [{}, {"NEAR_CACHE": False}], ids=["near", "no-near"])
+
+
+@BOTH
 def test_second_read_is_served_from_the_cache(app, client, db):
     account, me = bound_account(db)
     record(db, me.id)
@@ -33,6 +40,7 @@ def test_second_read_is_served_from_the_cache(app, client, db):
     assert second == first
 
 
+@BOTH
 def test_committed_change_shows_and_rolled_back_change_does_not_invalidate(app, client, db):
     account, me = bound_account(db)
     rec = record(db, me.id, title="原处罚")

@@ -89,6 +89,20 @@ def test_a_registered_commitment_is_on_the_card_and_keeping_it_raises_the_score(
     assert db.get(Evaluation, firm.id).score == score_before + 5  # the stored evaluation follows (recompute job)
 
 
+def test_a_commitment_past_its_term_and_not_yet_closed_awaits_verification(app, client, db, firm, scjg):
+    account, rep = bound_account(db)
+    approve_agent(db, firm, account, rep)
+    db.commit()
+    register(client, scjg, firm.uscc, signed_on=(TODAY - timedelta(days=400)).isoformat(),
+             valid_until=(TODAY - timedelta(days=35)).isoformat())
+    [shown] = client.get(f"/miniapp/v1/firms/{firm.uscc}/card", headers=headers(app, account)).json["commitments"]
+    assert (shown["status"], shown["status_label"]) == ("active", "期满待核查")  # due for the department's check
+    register(client, scjg, firm.uscc, document_no="淮区信诺〔2026〕2号")  # within its term
+    due = client.get(URL, query_string={"lapsed": "true"}, headers=scjg).json  # the department's queue
+    assert due["total"] == 1 and due["items"][0]["status_label"] == "期满待核查"
+    assert client.get(URL, query_string={"lapsed": "false"}, headers=scjg).json["items"][0]["status_label"] == "履约中"
+
+
 def test_non_public_types_show_to_the_firm_but_not_to_the_public(app, client, db, firm, scjg):
     account, rep = bound_account(db)
     approve_agent(db, firm, account, rep)
@@ -198,8 +212,10 @@ def test_who_may_do_what(app, client, db, firm, scjg, admin):
     assert client.get(f"{URL}/{by_admin['id']}", headers=scjg).json["reason"] == "department_scope"
     resp = client.post(f"{URL}/{by_admin['id']}/close", json={"outcome": "kept", "note": "x"}, headers=scjg)
     assert resp.status_code == 403 and resp.json["reason"] == "department_scope"
-    # … and registers for its own department only (a department code from it is ignored).
-    assert register(client, scjg, firm.uscc, department_code="XZSP")["department"]["code"] == "SCJG"
+    # … and registers for its own department only.
+    resp = client.post(URL, json=commitment(firm.uscc, department_code="XZSP"), headers=scjg)
+    assert resp.status_code == 403 and resp.json["reason"] == "department_scope"
+    assert register(client, scjg, firm.uscc)["department"]["code"] == "SCJG"
     auditor = _staff(app, db, Role.AUDITOR, "FGW")
     assert client.get(URL, headers=auditor).json["total"] == 2
     resp = client.post(URL, json=commitment(firm.uscc), headers=auditor)
@@ -320,3 +336,18 @@ def test_two_staff_closing_at_once_only_one_outcome_stands(app, database_url):
             conn.execute(delete(Subject).where(Subject.id == firm_id))
             conn.execute(delete(AuditEntry).where(AuditEntry.id > start_id))
         own.dispose()
+
+
+def test_the_card_and_the_stored_evaluation_explain_in_the_same_order(client, db, firm, scjg):
+    from backend.cards.services import load_card
+    from backend.evaluation.services import get_evaluation
+
+    for n in range(3):
+        c = register(client, scjg, firm.uscc, document_no=f"淮区信诺〔2026〕{n + 10}号",
+                     signed_on=(TODAY - timedelta(days=30 - n)).isoformat())
+        assert client.post(f"{URL}/{c['id']}/close", json={"outcome": "kept", "note": "核查"}, headers=scjg).status_code == 200
+    db.expire_all()
+    on_card = [i["commitment_id"] for i in load_card(db, firm.id, use_cache=False)["evaluation"]["explanation"]
+               if i["commitment_id"]]
+    stored = [i.commitment_id for i in get_evaluation(db, firm.id).items if i.commitment_id]
+    assert len(on_card) == 3 and on_card == stored

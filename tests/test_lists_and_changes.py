@@ -148,9 +148,12 @@ def test_list_refusals_have_reasons(client, db, firm, admin, reviewer):
     future = {**red, "list_type": "watch", "legal_basis": "x", "decision_no": "y",
               "listed_on": (china_today() + timedelta(days=3)).isoformat()}
     assert client.post("/staff/v1/lists", headers=admin, json=future).json["reason"] == "listed_on_future"
-    # A department reviewer lists for its own department only; the credit office may name another.
+    # A department reviewer lists for its own department only (naming another is refused, naming its
+    # own is fine); the credit office may name another.
     other = {**red, "list_type": "watch", "legal_basis": "x", "decision_no": "y", "department_code": "SW"}
     resp = client.post("/staff/v1/lists", headers=reviewer, json=other)
+    assert resp.status_code == 403 and resp.json["reason"] == "department_scope"
+    resp = client.post("/staff/v1/lists", headers=reviewer, json={**other, "department_code": "scjg"})
     assert resp.status_code == 201 and resp.json["department"]["code"] == "SCJG"
 
 

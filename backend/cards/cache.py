@@ -11,8 +11,9 @@ assembled before the change — even one written after the invalidation by a slo
 matches again. A rolled-back change never invalidates (``backend.db.after_commit``).
 
 In front of it, each process keeps the *rendered* views it served (:class:`LocalViews`), keyed by
-subject, generation and view: a hit costs one cache round trip (the generation) and no SQL or JSON
-work; any invalidation on any node changes the generation, so a local copy is never served stale.
+subject, generation and view: a hit costs no SQL or JSON work and, with the near cache holding the
+generation, no round trip; any invalidation on any node changes the generation, so a local copy is
+never served stale.
 
 The card entry holds no plaintext personal data: the unmasked identity is kept AES-GCM encrypted
 (the same keyring as the database columns), the masked identity in clear.
@@ -123,14 +124,16 @@ def near_generation(subject_id: int, store=None) -> bytes | None:
     if getattr(store, "client", None) is None:
         return generation(subject_id, store)  # the in-process store: no round trip anyway
     near = _near()
-    if near is None:
-        return None
+    if near is None:  # no near cache (NEAR_CACHE=0): the small key alone, not the whole entry, first
+        return generation(subject_id, store)
     try:
         held, gen = near.peek(store.prefix + gen_key(subject_id))
     except Exception:
         log.warning("card cache generation read failed for subject %s", subject_id, exc_info=True)
         return None
-    return (gen or b"0") if held else None
+    if held:
+        return gen or b"0"
+    return None if near.live else generation(subject_id, store, near)  # listener down: as without one
 
 
 def write(subject_id: int, gen: bytes, body: bytes, store=None) -> None:

@@ -168,11 +168,11 @@ def _lists(session: Session, subject_id: int, today: date) -> tuple[list, list[d
     return rows, shown
 
 
-def _commitments(session: Session, subject_id: int) -> tuple[list, list[dict]]:
+def _commitments(session: Session, subject_id: int, today: date) -> tuple[list, list[dict]]:
     """(kept commitment rows — the evaluation counts them —, active and kept commitments for the card)."""
     rows = session.connection().execute(_COMMITMENTS, {"subject_id": subject_id}).all()
     kept = [r for r in rows if r.status == CommitmentStatus.KEPT]
-    return kept, [commitment_view(r, r.short_name) for r in rows]
+    return kept, [commitment_view(r, r.short_name, today) for r in rows]
 
 
 def assemble_card(session: Session, subject_id: int) -> dict:
@@ -182,7 +182,7 @@ def assemble_card(session: Session, subject_id: int) -> dict:
     masked, unmasked, legal_rep_id = _identity(session, subject_id)
     record_rows, records, counts = _records(session, subject_id, today)
     list_rows, lists = _lists(session, subject_id, today)
-    kept_rows, commitments = _commitments(session, subject_id)
+    kept_rows, commitments = _commitments(session, subject_id, today)
     return {
         "format": CARD_FORMAT,
         "subject_id": subject_id,

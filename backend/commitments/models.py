@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, enum_col, utcnow
@@ -54,7 +54,17 @@ COMMITMENT_STATUS_LABELS = {
 
 class Commitment(Base):
     __tablename__ = "commitments"
-    __table_args__ = (Index("ix_commitments_subject_status", "subject_id", "status"),)
+    __table_args__ = (
+        Index("ix_commitments_subject_status", "subject_id", "status"),
+        # One registration of a commitment letter per subject and department (a withdrawn one aside).
+        Index(
+            "uq_commitments_document",
+            "subject_id", "department_id", "document_no",
+            unique=True,
+            postgresql_where=text("status <> 'withdrawn'"),
+            sqlite_where=text("status <> 'withdrawn'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))

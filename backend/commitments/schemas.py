@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.commitments.models import (
-    COMMITMENT_STATUS_LABELS,
-    COMMITMENT_TYPE_LABELS,
-    Commitment,
-    CommitmentStatus,
-    CommitmentType,
-)
+from backend.commitments.models import Commitment, CommitmentStatus, CommitmentType
+from backend.commitments.services import commitment_view
+from backend.common.clock import china_today
 from backend.common.fields import PageOut, PageQuery, Text
 from backend.records.queries import describe_departments, describe_subjects
 
@@ -44,6 +40,7 @@ class CloseIn(Schema):
 class CommitmentQuery(PageQuery):
     commitment_type = fields.String(data_key="type", validate=validate.OneOf(TYPES))
     status = fields.String(validate=validate.OneOf(STATUSES))
+    lapsed = fields.Boolean(metadata={"description": "true: 履约中但已过承诺期限、待核查的承诺"})
     subject_code = Text(max_len=40)
     department_code = Text(max_len=32, data_key="department")
     signed_from = fields.Date()
@@ -73,16 +70,19 @@ class CommitmentPageOut(PageOut):
 
 
 def present_commitments(session, items: list[Commitment]) -> list[dict]:
-    """Commitments with their subject (persons masked) and department, in two queries."""
+    """Commitments with their subject (persons masked) and department, in two queries; the labels are
+    the card's (:func:`commitment_view`, e.g. 期满待核查)."""
     subjects = describe_subjects(session, (c.subject_id for c in items))
     depts = describe_departments(session, (c.department_id for c in items))
+    today = china_today()
     return [
         {
-            "id": c.id, "type": c.type.value, "type_label": COMMITMENT_TYPE_LABELS[c.type], "status": c.status.value,
-            "status_label": COMMITMENT_STATUS_LABELS[c.status], "subject": subjects.get(c.subject_id, {}),
-            "department": depts.get(c.department_id, {}), "matter": c.matter, "content": c.content,
-            "document_no": c.document_no, "signed_on": c.signed_on, "valid_until": c.valid_until,
-            "closed_on": c.closed_on, "close_note": c.close_note, "breach_record_id": c.breach_record_id,
+            **{k: v for k, v in commitment_view(c, None, today).items() if k in ("id", "type", "type_label", "status",
+                                                                                "status_label")},
+            "subject": subjects.get(c.subject_id, {}), "department": depts.get(c.department_id, {}),
+            "matter": c.matter, "content": c.content, "document_no": c.document_no, "signed_on": c.signed_on,
+            "valid_until": c.valid_until, "closed_on": c.closed_on, "close_note": c.close_note,
+            "breach_record_id": c.breach_record_id,
         }
         for c in items
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.commitments.models import (
@@ -86,17 +87,17 @@ def register_commitment(
         raise field_error("valid_until", "valid_until_before_signed", "承诺期限不能早于签署日期。")
     dept = acting_department(session, actor, department_code, "登记部门")
     require_department_scope(actor, dept.id)
-    if document_no is not None and session.execute(select(Commitment.id).where(
-            Commitment.subject_id == subject_id, Commitment.department_id == dept.id,
-            Commitment.document_no == document_no, Commitment.status != CommitmentStatus.WITHDRAWN)).first():
-        raise Conflict("commitment_exists", f"编号为{document_no}的承诺书已经登记过了。")
     commitment = Commitment(
         subject_id=subject_id, type=ctype, department_id=dept.id, matter=matter, content=content,
         document_no=document_no, signed_on=signed_on, valid_until=valid_until,
         created_by_id=actor.id if actor.is_staff else None,
     )
-    session.add(commitment)
-    session.flush()
+    try:  # the unique index decides, so two clicks at the same instant cannot both register
+        with session.begin_nested():
+            session.add(commitment)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("commitment_exists", f"编号为{document_no}的承诺书已经登记过了。") from None
     audit(session, actor, "commitment.register", "commitment", commitment.id, type=ctype.value,
           subject_id=subject_id, department_id=dept.id)
     subject_changed(session, [subject_id], f"commitment.register.{ctype.value}")
@@ -172,6 +173,7 @@ def search_commitments(
     *,
     commitment_type: str | None = None,
     status: str | None = None,
+    lapsed: bool | None = None,
     subject_code: str | None = None,
     department_code: str | None = None,
     signed_from: date | None = None,
@@ -179,12 +181,16 @@ def search_commitments(
     page: int = 1,
     per_page: int = 20,
 ) -> Page:
-    """Staff search, newest signature first; department reviewers see their own department's only."""
+    """Staff search, newest signature first; department reviewers see their own department's only.
+    ``lapsed=True``: the queue of active commitments past their term, awaiting the department's check."""
     stmt = department_scoped(session, actor, select(Commitment), Commitment.department_id, department_code)
     if commitment_type:
         stmt = stmt.where(Commitment.type == CommitmentType(commitment_type))
     if status:
         stmt = stmt.where(Commitment.status == CommitmentStatus(status))
+    if lapsed is not None:
+        due = (Commitment.status == CommitmentStatus.ACTIVE) & (Commitment.valid_until < china_today())
+        stmt = stmt.where(due if lapsed else ~due)
     if subject_code:
         stmt = stmt.where(Commitment.subject_id == (find_subject_id(session, subject_code) or -1))
     if signed_from:
@@ -194,12 +200,16 @@ def search_commitments(
     return paginate(session, stmt, Commitment.signed_on.desc(), Commitment.id.desc(), page=page, per_page=per_page)
 
 
-def commitment_view(c, department: str | None) -> dict:
+LAPSED_LABEL = "期满待核查"  # still active past its term: the department has not closed it yet
+
+
+def commitment_view(c, department: str | None, today: date) -> dict:
     """What the card shows of a commitment (a row with the commitment's columns, or a model)."""
     ctype, status = CommitmentType(c.type), CommitmentStatus(c.status)
+    lapsed = status is CommitmentStatus.ACTIVE and c.valid_until is not None and c.valid_until < today
     return {
         "id": c.id, "type": ctype.value, "type_label": COMMITMENT_TYPE_LABELS[ctype], "matter": c.matter,
         "signed_on": c.signed_on.isoformat(), "valid_until": c.valid_until.isoformat() if c.valid_until else None,
-        "status": status.value, "status_label": COMMITMENT_STATUS_LABELS[status], "department": department,
-        "public": ctype in PUBLIC_TYPES,
+        "status": status.value, "status_label": LAPSED_LABEL if lapsed else COMMITMENT_STATUS_LABELS[status],
+        "department": department, "public": ctype in PUBLIC_TYPES,
     }

@@ -276,7 +276,8 @@ def evaluate(
     grade = rules.grade(rules.force_grade) if forced and rules.force_grade else rules.grade_for(score)
 
     items += adjustments
-    items.sort(key=lambda i: (-abs(i.points), i.points == 0, i.record_id or 0, i.list_entry_id or 0))
+    items.sort(key=lambda i: (-abs(i.points), i.points == 0, i.record_id or 0, i.list_entry_id or 0,
+                              i.commitment_id or 0))
     hints.sort(key=lambda h: (h.from_date or "", h.record_id or 0))
     _grade_hints(rules, score, grade.key, forced, hints, any(i.kind == "commitment" for i in items))
     return Result(

@@ -110,11 +110,12 @@ def _check_department(session: Session, role: Role, department_id: int | None) -
     return dept
 
 
-def find_department_by_code(session: Session, code: str) -> Department:
+def find_department_by_code(session: Session, code: str, *, field: str = "department",
+                            reason: str = "department_not_found", message: str = "没有找到该单位代码。") -> Department:
+    """The organisation with this code (any case, spaces); 422 with ``reason`` under ``field`` if none."""
     dept = session.execute(select(Department).where(Department.code == (code or "").strip().upper())).scalar()
     if dept is None:
-        msg = "没有找到该单位代码。"
-        raise ValidationFailed("department_not_found", msg, errors={"department": [msg]})
+        raise ValidationFailed(reason, message, errors={field: [message]})
     return dept
 
 
@@ -341,18 +342,23 @@ def require_role(actor: Actor, roles, message: str) -> None:
         raise Forbidden("role_forbidden", message)
 
 
+def department_by_code(session: Session, code: str) -> Department:
+    """A department named in a staff form's ``department_code``; 422 ``department_unknown`` if none."""
+    return find_department_by_code(session, code, field="department_code", reason="department_unknown",
+                                   message="没有这个部门代码。")
+
+
 def acting_department(session: Session, actor: Actor, code: str | None, label: str = "认定部门") -> Department:
     """The department a staff action is taken for: ``code`` when the credit office (or a system
-    job) acts on a department's behalf, else the actor's own (422 ``department_required`` if none)."""
+    job) acts on a department's behalf, else the actor's own (422 ``department_required`` if none).
+    Anyone else naming another department is refused (403 ``department_scope``), as records do."""
     if code and (actor.kind == "system" or actor.role == Role.CREDIT_ADMIN):
-        dept = session.execute(select(Department).where(Department.code == code.strip().upper())).scalar()
-        if dept is None:
-            msg = "没有这个部门代码。"
-            raise ValidationFailed("department_unknown", msg, errors={"department_code": [msg]})
-        return dept
+        return department_by_code(session, code)
     if actor.department_id is None:
         msg = f"请指定{label}。"
         raise ValidationFailed("department_required", msg, errors={"department_code": [msg]})
+    if code:
+        require_department_scope(actor, department_by_code(session, code).id)
     return session.get(Department, actor.department_id)
 
 
@@ -362,11 +368,7 @@ def department_scoped(session: Session, actor: Actor, stmt, column, department_c
     if (dept := scoped_department_id(actor)) is not None:
         stmt = stmt.where(column == dept)
     if department_code:
-        wanted = session.execute(
-            select(Department.id).where(Department.code == department_code.strip().upper())).scalar()
-        if wanted is None:
-            msg = "没有这个部门代码。"
-            raise ValidationFailed("department_unknown", msg, errors={"department_code": [msg]})
+        wanted = department_by_code(session, department_code).id
         require_department_scope(actor, wanted)
         stmt = stmt.where(column == wanted)
     return stmt

@@ -1,6 +1,6 @@
 """One place that says "this subject's credit data changed".
 
-Records, list entries, legal-representative links (and later commitments, objections, repairs)
+Records, list entries, commitments, legal-representative links (and later objections, repairs)
 call :func:`subject_changed`. After the transaction commits — never for a rolled-back change — the
 subjects are rescored (a job: inline in the embedded default, RQ with Redis) and their cached cards
 are dropped, so the next read shows the change.

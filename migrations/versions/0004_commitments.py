@@ -51,9 +51,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_commitments_department_id"), "commitments", ["department_id"], unique=False)
     op.create_index("ix_commitments_subject_status", "commitments", ["subject_id", "status"], unique=False)
+    op.create_index("uq_commitments_document", "commitments", ["subject_id", "department_id", "document_no"],
+                    unique=True, postgresql_where=sa.text("status <> 'withdrawn'"),
+                    sqlite_where=sa.text("status <> 'withdrawn'"))
 
 
 def downgrade() -> None:
+    op.drop_index("uq_commitments_document", table_name="commitments")
     op.drop_index("ix_commitments_subject_status", table_name="commitments")
     op.drop_index(op.f("ix_commitments_department_id"), table_name="commitments")
     op.drop_table("commitments")
