@@ -351,3 +351,16 @@ def test_the_card_and_the_stored_evaluation_explain_in_the_same_order(client, db
                if i["commitment_id"]]
     stored = [i.commitment_id for i in get_evaluation(db, firm.id).items if i.commitment_id]
     assert len(on_card) == 3 and on_card == stored
+
+
+def test_a_kept_commitment_of_an_unpublished_type_adds_points_but_no_public_reason(app, client, db, firm, scjg):
+    account, rep = bound_account(db)
+    approve_agent(db, firm, account, rep)
+    db.commit()
+    c = register(client, scjg, firm.uscc, type="approval", matter="企业投资项目信用承诺（审批替代）")
+    client.post(f"{URL}/{c['id']}/close", json={"outcome": "kept", "note": "核查"}, headers=scjg)
+    own = client.get(f"/miniapp/v1/firms/{firm.uscc}/card", headers=headers(app, account)).json["evaluation"]
+    public = public_card(client, firm.uscc)["evaluation"]
+    assert [i["title"] for i in own["explanation"] if i["kind"] == "commitment"] == ["企业投资项目信用承诺（审批替代）"]
+    assert all(r["kind"] != "commitment" for r in public["reasons"])
+    assert public["grade"] == own["grade"]  # the same grade, fewer reasons shown
