@@ -61,7 +61,7 @@ class MyCard(MethodView):
     @blp.alt_response(403, description="未实名（reason: identity_required）")
     @account_required
     def get(self):
-        """我的信用名片：诚信分及分段、加减分依据、名单状态、记录（本人可见完整身份信息）。"""
+        """我的信用名片：诚信分及分段、加减分依据、名单状态、记录、信用承诺（身份信息脱敏；完整信息见 GET /miniapp/v1/me?reveal=true）。"""
         return _json(my_card_json(get_session(), current_actor()))
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, text, update
 
 from backend.cache import RedisStore, get_store
+from backend.common.crypto import mask_id_number
 from backend.common.ids import make_resident_id
 from backend.common.tokens import ACCOUNT_TOKEN, sign
 from backend.config import Config, ConfigError
@@ -101,7 +102,7 @@ def test_binding_identity_shows_on_the_next_request(app, client, db):
     assert bound.status_code == 200, bound.json
     card = _card(client, hdrs)
     assert card.status_code == 200, card.json
-    assert card.json["subject"]["id_number"] == number
+    assert card.json["subject"]["id_number"] == mask_id_number(number)  # the new person's card, masked
 
 
 def test_unbinding_identity_shows_on_the_next_request(app, client, db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.cards.schemas import CardSchema, PublicCardSchema
+from backend.common.crypto import mask_id_number, mask_name
 from tests.card_helpers import approve_agent, bound_account, firm, headers, listing, person, record
 from tests.factories import make_account
 
@@ -22,8 +23,10 @@ def test_my_card_shows_my_identity_score_lists_and_records(app, client, db):
     assert resp.status_code == 200, resp.json
     card = resp.json
     assert CardSchema().validate(card) == {}
-    assert card["subject"] == {"kind": "person", "name": "张三丰", "id_number": me.id_number,
-                               "region_code": "320803", "masked": False}
+    # Masked as on every card (shown on screens, screenshotted); the full identity is GET me?reveal=true.
+    assert card["subject"] == {"kind": "person", "name": mask_name("张三丰"), "id_number": mask_id_number(me.id_number),
+                               "region_code": "320803", "masked": True}
+    assert me.id_number not in resp.get_data(as_text=True)
     ev = card["evaluation"]
     assert ev["kind"] == "score" and 0 <= ev["score"] <= 1000 and ev["grade_label"]
     assert any(item["record_id"] == rec.id and item["points"] < 0 for item in ev["explanation"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.common.crypto import mask_name
 from backend.subjects.changes import subject_changed
 from backend.subjects.models import Account
 from tests.card_helpers import bound_account, headers, person, record
@@ -69,7 +70,8 @@ def test_every_change_shows_on_the_next_request(app, client, db):
     acc.person_id = person(db, name="李四").id  # bound to someone else: their card, never the old one
     db.commit()
     resp = client.get(CARD, headers=hdrs)
-    assert resp.status_code == 200 and resp.json["subject"]["name"] == "李四"
+    assert resp.status_code == 200 and resp.json["subject"]["name"] == mask_name("李四")
+    assert resp.json["subject"]["id_number"] != first.json["subject"]["id_number"]
 
 
 def test_tokens_it_has_not_seen_verified_go_to_flask(app, client, db):

@@ -33,7 +33,7 @@ from backend.cards import cache
 from backend.subjects import account_cache
 
 PATH = "/miniapp/v1/me/card"
-_VIEW = ("owner", True)  # render_card's audience and unmasked flag for the person's own card (card_json)
+_VIEW = ("owner", False)  # render_card's audience and unmasked flag for the person's own card (card_json)
 
 
 class CardFastPath:

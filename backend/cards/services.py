@@ -7,7 +7,7 @@ encrypted. :func:`render_card` then cuts the view for the audience:
 
 - ``OWNER`` — the person themself (or a firm's legal representative / approved agent): every
   current record with its status label, all list entries, evaluation with explanation and hints.
-  Identity unmasked only when ``unmasked=True`` (the person themself, a firm's legal representative).
+  Identity masked, except the legal representative's name for the representative (``unmasked=True``).
 - ``SHARED`` — a card opened from a share link (信用名片分享): masked identity, records still in
   effect (公示中 / 异议中), lists, evaluation with explanation, no hints.
 - ``PUBLIC`` — ``/public/v1/firms/{uscc}/card``: see :data:`PUBLIC_POLICY`.
@@ -344,13 +344,17 @@ def _require_identity(actor) -> int:
 
 
 def my_card(session: Session, actor) -> dict:
-    """The logged-in person's own card, unmasked (``me/card``), as a dict (bot, other callers)."""
-    return render_card(load_card(session, _require_identity(actor)), Audience.OWNER, unmasked=True)
+    """The logged-in person's own card (``me/card``), as a dict (bot, other callers).
+
+    Everything about the person, with the identity masked as on every card (a card is shown on a
+    screen and screenshotted into chats); the owner's full identity is ``GET /miniapp/v1/me?reveal=true``.
+    """
+    return render_card(load_card(session, _require_identity(actor)), Audience.OWNER)
 
 
 def my_card_json(session: Session, actor) -> bytes:
     """:func:`my_card` as response bytes (the mini-program view)."""
-    return card_json(session, _require_identity(actor), Audience.OWNER, unmasked=True)
+    return card_json(session, _require_identity(actor), Audience.OWNER)
 
 
 def firm_card_json(session: Session, actor, uscc: str) -> bytes:
