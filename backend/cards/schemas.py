@@ -137,13 +137,13 @@ class CardCommitmentSchema(_Open):
     department = fields.String(metadata={"description": "登记部门"})
 
 
-class PublicCommitmentSchema(_Open):
-    type = fields.String()
-    type_label = fields.String()
-    matter = fields.String()
-    signed_on = fields.String()
-    valid_until = fields.String(allow_none=True)
-    department = fields.String()
+PUBLIC_COMMITMENT_FIELDS = ("type", "type_label", "matter", "signed_on", "valid_until", "department")
+
+
+class PublicCommitmentSchema(CardCommitmentSchema):
+    class Meta:
+        ordered = True
+        fields = PUBLIC_COMMITMENT_FIELDS
 
 
 class SharedCardSchema(CardSchema):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from backend.cards import cache
 from backend.cards.evaluation import evaluation_from_rows
+from backend.cards.schemas import PUBLIC_COMMITMENT_FIELDS
 from backend.commitments.models import Commitment, CommitmentStatus
 from backend.commitments.services import commitment_view
 from backend.common.crypto import PIIError, keyring, mask_id_number, mask_name
@@ -317,8 +318,7 @@ def _render_public(card: dict) -> dict:
         "lists": [{k: e[k] for k in ("list_type", "label", "listed_on", "expires_on", "department")} for e in lists],
         "record_counts": [{"kind": c["kind"], "label": c["label"], "count": c["public_count"]}
                           for c in card["record_counts"] if c["public_count"]],
-        "commitments": [{k: c[k] for k in ("type", "type_label", "matter", "signed_on", "valid_until", "department")}
-                        for c in _active_commitments(card, public_only=True)],
+        "commitments": [{k: c[k] for k in PUBLIC_COMMITMENT_FIELDS} for c in _active_commitments(card, public_only=True)],
         "as_of": card["generated_at"],
         "policy": PUBLIC_POLICY,
     }

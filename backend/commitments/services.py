@@ -86,7 +86,6 @@ def register_commitment(
     if valid_until is not None and valid_until < signed_on:
         raise field_error("valid_until", "valid_until_before_signed", "承诺期限不能早于签署日期。")
     dept = acting_department(session, actor, department_code, "登记部门")
-    require_department_scope(actor, dept.id)
     commitment = Commitment(
         subject_id=subject_id, type=ctype, department_id=dept.id, matter=matter, content=content,
         document_no=document_no, signed_on=signed_on, valid_until=valid_until,

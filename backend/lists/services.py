@@ -73,7 +73,6 @@ def add_list_entry(
     if expires_on is not None and expires_on <= listed_on:
         raise field_error("expires_on", "expires_before_listed", "届满日期应晚于列入日期。")
     dept = acting_department(session, actor, department_code)
-    require_department_scope(actor, dept.id)
     if record_id is not None:
         linked = session.execute(select(CreditRecord.subject_id).where(CreditRecord.id == record_id)).first()
         if linked is None or linked[0] != subject_id:

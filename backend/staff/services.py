@@ -351,7 +351,8 @@ def department_by_code(session: Session, code: str) -> Department:
 def acting_department(session: Session, actor: Actor, code: str | None, label: str = "认定部门") -> Department:
     """The department a staff action is taken for: ``code`` when the credit office (or a system
     job) acts on a department's behalf, else the actor's own (422 ``department_required`` if none).
-    Anyone else naming another department is refused (403 ``department_scope``), as records do."""
+    Anyone else naming another department is refused (403 ``department_scope``), as records do, so
+    the department returned is always one the actor may act for."""
     if code and (actor.kind == "system" or actor.role == Role.CREDIT_ADMIN):
         return department_by_code(session, code)
     if actor.department_id is None:
