@@ -1,5 +1,5 @@
 """WSGI entry point: ``gunicorn wsgi:app``."""
 
-from backend import create_app
+from backend.app import create_app
 
 app = create_app()

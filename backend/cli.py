@@ -6,11 +6,12 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from backend.commands import db_cli
-    from backend.common.cli import audit_cli, calendar_cli
+    from backend.calendar.cli import calendar_cli
+    from backend.common.audit_cli import audit_cli
     from backend.demo.cli import demo_cli
     from backend.evaluation.cli import credit_cli
-    from backend.jobs_cli import jobs_cli
+    from backend.platform.db_cli import db_cli
+    from backend.platform.jobs_cli import jobs_cli
     from backend.staff.cli import staff_cli
     from backend.subjects.cli import pii_cli
 

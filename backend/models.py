@@ -1,11 +1,12 @@
 """Import every model module so ``Base.metadata`` is complete (Alembic, tests, CLI)."""
 
+from backend.calendar import models as calendar_models  # noqa: F401
 from backend.cards import models as cards_models  # noqa: F401
 from backend.commitments import models as commitments_models  # noqa: F401
 from backend.common import models as common_models  # noqa: F401
-from backend.db import Base
 from backend.evaluation import models as evaluation_models  # noqa: F401
 from backend.lists import models as lists_models  # noqa: F401
+from backend.platform.db import Base
 from backend.records import models as records_models  # noqa: F401
 from backend.staff import models as staff_models  # noqa: F401
 from backend.subjects import models as subjects_models  # noqa: F401

@@ -8,7 +8,7 @@
 2. Latency: the real app under gunicorn with the production settings (``gunicorn.conf.py``: gthread,
    2 workers per core, 4 threads, access log; worker recycling off), cache flushed first, a realistic
    mix of cold (first look at a card: assembled from PostgreSQL) and warm (served from the caches)
-   requests. The server-side time is the ``X-Server-Time`` header (see ``backend/server_timing.py``):
+   requests. The server-side time is the ``X-Server-Time`` header (see ``backend/http/server_timing.py``):
    p50 / p90 / p99 / max per class and overall. Target: p99 ≤ 15 ms.
 3. Throughput: ``wrk`` (``apt-get install wrk``; a slower Python keep-alive client when it is
    absent) against the same gunicorn settings serving (a) me/card for warmed accounts and (b) a
@@ -80,9 +80,9 @@ def prepare(args) -> list[int]:
 
     ensure_database(args.database_url)
     os.environ.update(env_for(args.database_url, args.redis_url))
-    from backend import create_app
-    from backend.extensions import get_session
-    from backend.migrate import upgrade
+    from backend.app import create_app
+    from backend.http.extensions import get_session
+    from backend.platform.migrate import upgrade
 
     upgrade(args.database_url)
     app = create_app()

@@ -31,8 +31,8 @@ RESULTS = ROOT / "bench" / "results" / "load_scale.json"
 def fresh_schema(url: str) -> float:
     from sqlalchemy import text
 
-    from backend.db import make_engine
-    from backend.migrate import upgrade
+    from backend.platform.db import make_engine
+    from backend.platform.migrate import upgrade
 
     started = time.perf_counter()
     engine = make_engine(url)
@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     from sqlalchemy import text
 
-    from backend import create_app
-    from backend.config import Config
+    from backend.app import create_app
     from backend.demo.scale import LOADED_TABLES, load_scale
     from backend.demo.seed import ensure_not_production
+    from backend.platform.config import Config
 
     ensure_database(args.database_url)
     migrate_seconds = fresh_schema(args.database_url)

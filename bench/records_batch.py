@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 from backend.common import crypto  # noqa: E402
 from backend.common.actor import SYSTEM  # noqa: E402
 from backend.common.ids import make_resident_id, make_uscc  # noqa: E402
-from backend.db import make_engine  # noqa: E402
 from backend.evaluation.services import evaluate_subjects  # noqa: E402
-from backend.migrate import upgrade  # noqa: E402
+from backend.platform.db import make_engine  # noqa: E402
+from backend.platform.migrate import upgrade  # noqa: E402
 from backend.records.ingest import read_csv, submit_batch  # noqa: E402
 from backend.records.models import CreditRecord  # noqa: E402
 from backend.staff.models import Department, OrgType  # noqa: E402

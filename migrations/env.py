@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from backend.config import Config
-from backend.db import make_engine
+from backend.platform.config import Config
+from backend.platform.db import make_engine
 from backend.models import metadata
 
 config = context.config

@@ -6,11 +6,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from backend.extensions import get_session
-from backend.idempotency import idempotent
+from backend.http.auth import account_required, current_actor
+from backend.http.extensions import get_session
+from backend.http.idempotency import idempotent
 from backend.subjects import agency as svc
 from backend.subjects.models import AgencyStatus
-from backend.web import account_required, current_actor
 
 blp = Blueprint("miniapp_agencies", __name__, url_prefix="/miniapp/v1/me/agencies",
                 description="小程序：企业授权经办（代企业办理）")

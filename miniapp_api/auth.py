@@ -1,7 +1,7 @@
 """Mini-program login (``/miniapp/v1/auth``): ``wx.login`` code → tokens, refresh, logout.
 
 ``session_key`` never leaves :mod:`backend.subjects.wechat`. The rate limits of login and of every
-write come from backend/ratelimit.py (applied to these paths before the view runs).
+write come from backend/http/ratelimit.py (applied to these paths before the view runs).
 
 Login and refresh are deliberately *not* ``@idempotent``: a replay would have to store the issued
 tokens in plaintext (``idempotency_keys.response_body``), and refresh tokens are only ever stored
@@ -17,11 +17,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend.common.actor import Actor
-from backend.errors import ServiceUnavailable
-from backend.extensions import get_session
-from backend.idempotency import idempotent
+from backend.http.auth import account_required, current_actor
+from backend.http.extensions import get_session
+from backend.http.idempotency import idempotent
+from backend.platform.errors import ServiceUnavailable
 from backend.subjects import accounts
-from backend.web import account_required, current_actor
 
 blp = Blueprint("miniapp_auth", __name__, url_prefix="/miniapp/v1/auth", description="小程序：登录与登录状态")
 SECURITY = [{"bearer": []}]

@@ -20,10 +20,10 @@ from backend.cards.sharing import (
     share_state,
     share_token,
 )
-from backend.extensions import get_session
-from backend.idempotency import idempotent
+from backend.http.auth import account_required, current_actor
+from backend.http.extensions import get_session
+from backend.http.idempotency import idempotent
 from backend.subjects.services import require_identity
-from backend.web import account_required, current_actor
 
 blp = Blueprint("miniapp_card", __name__, url_prefix="/miniapp/v1", description="小程序：信用名片与分享")
 SECURITY = [{"bearer": []}]

@@ -7,11 +7,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from backend.extensions import get_session
-from backend.idempotency import idempotent
+from backend.http.auth import account_required, current_actor
+from backend.http.extensions import get_session
+from backend.http.idempotency import idempotent
 from backend.subjects import accounts
 from backend.subjects.schemas import PersonMaskedSchema
-from backend.web import account_required, current_actor
 
 blp = Blueprint("miniapp_me", __name__, url_prefix="/miniapp/v1/me", description="小程序：我的账号与实名认证")
 SECURITY = [{"bearer": []}]

@@ -64,7 +64,7 @@ class Report:
 
 
 class TraceCollector(logging.Handler):
-    """Keeps the traceback of the last "unhandled error" the app logged (backend.errors)."""
+    """Keeps the traceback of the last "unhandled error" the app logged (backend.platform.errors)."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -76,10 +76,10 @@ class TraceCollector(logging.Handler):
 
 
 def build_app(database_url: str, redis_url: str):
-    from backend import create_app
-    from backend.config import Config
-    from backend.db import make_engine
-    from backend.migrate import upgrade
+    from backend.app import create_app
+    from backend.platform.config import Config
+    from backend.platform.db import make_engine
+    from backend.platform.migrate import upgrade
 
     if database_url.startswith("postgresql"):
         from sqlalchemy import text
@@ -105,7 +105,7 @@ def build_app(database_url: str, redis_url: str):
 
 def seed(app) -> list:
     from backend.demo.seed import DEMO_STAFF, seed_demo
-    from backend.extensions import get_database
+    from backend.http.extensions import get_database
 
     with app.app_context():
         session = get_database().new_session()
@@ -154,7 +154,7 @@ class Identities:
         # A fuzzed "deactivate" or password change may have hit a demo user: put them back.
         from sqlalchemy import select
 
-        from backend.extensions import get_database
+        from backend.http.extensions import get_database
         from backend.staff.models import StaffUser
         from backend.staff.services import password_hasher
 
@@ -259,8 +259,8 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     collector = TraceCollector()
-    logging.getLogger("backend.errors").addHandler(collector)
-    logging.getLogger("backend.errors").propagate = False  # the traces are in the report
+    logging.getLogger("backend.platform.errors").addHandler(collector)
+    logging.getLogger("backend.platform.errors").propagate = False  # the traces are in the report
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/fuzz.sqlite3"

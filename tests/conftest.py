@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from backend import create_app
-from backend.config import Config
-from backend.db import make_engine
-from backend.migrate import upgrade
+from backend.app import create_app
+from backend.platform.config import Config
+from backend.platform.db import make_engine
+from backend.platform.migrate import upgrade
 
 TEST_PII_KEYS = {"t1": bytes(range(32)), "t0": bytes(range(1, 33))}
 TEST_INDEX_KEY = b"i" * 32

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from backend.common.actor import Actor
-from backend.errors import Forbidden
+from backend.platform.errors import Forbidden
 from backend.subjects.agency import can_act_for_firm
 from backend.subjects.models import Firm
 

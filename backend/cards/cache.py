@@ -1,6 +1,6 @@
 """The card cache: one entry per subject, invalidated after commit, safe against stale writes.
 
-Layout (in ``backend.cache.get_store()``: Redis when ``REDIS_URL``, in-process otherwise):
+Layout (in ``backend.platform.store.get_store()``: Redis when ``REDIS_URL``, in-process otherwise):
 
 - ``cardgen:<subject id>`` — the subject's current *generation*, a random token (absent = ``"0"``).
 - ``card:<subject id>`` — ``<generation>|<card JSON>``.
@@ -8,7 +8,7 @@ Layout (in ``backend.cache.get_store()``: Redis when ``REDIS_URL``, in-process o
 A reader takes the generation *before* assembling the card from the database and stores the entry
 under it. :func:`invalidate_card` replaces the generation after the change commits, so an entry
 assembled before the change — even one written after the invalidation by a slow request — never
-matches again. A rolled-back change never invalidates (``backend.db.after_commit``).
+matches again. A rolled-back change never invalidates (``backend.platform.db.after_commit``).
 
 In front of it, each process keeps the *rendered* views it served (:class:`LocalViews`), keyed by
 subject, generation and view: a hit costs no SQL or JSON work and, with the near cache holding the
@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from backend.db import after_commit
+from backend.platform.db import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,13 @@ def _store():
 
     if not has_app_context():
         return None
-    from backend.cache import get_store
+    from backend.platform.store import get_store
 
     return get_store(current_app)
 
 
 def _near():
-    from backend.nearcache import get_near_cache
+    from backend.platform.nearcache import get_near_cache
 
     return get_near_cache()
 
@@ -96,7 +96,7 @@ def read(subject_id: int, store=None) -> tuple[bytes | None, bytes]:
 def generation(subject_id: int, store=None, near=None) -> bytes:
     """The subject's current generation (``b"-"`` if the store failed), for the local views.
 
-    With Redis it comes from this process's near cache (``backend.nearcache``), which Redis keeps
+    With Redis it comes from this process's near cache (``backend.platform.nearcache``), which Redis keeps
     exact: a warm hit makes no round trip.
     """
     store = store or _store()
@@ -259,7 +259,7 @@ def local_put(key: tuple, value: bytes) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_on_rollback(session: Session, previous_transaction) -> None:
-    # The hook was dropped with the transaction (backend.db); forget its ids too, so the next
+    # The hook was dropped with the transaction (backend.platform.db); forget its ids too, so the next
     # transaction registers a fresh hook.
     if not previous_transaction.nested:
         session.info.pop(_PENDING, None)

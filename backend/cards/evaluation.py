@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from backend.db import utcnow
 from backend.evaluation.engine import CommitmentFact, ListFact, RecordFact, evaluate
 from backend.evaluation.rules import rules_for
 from backend.evaluation.services import today_cn
+from backend.platform.db import utcnow
 
 
 def _v(x):

@@ -19,7 +19,7 @@ one is a hit that the route would have turned into a 200:
 Anything else — a miss, an error, a cache outage (generation ``b"-"``) — falls through to Flask,
 which answers as always (and fills the copies for next time). The body is the very bytes the route
 rendered and cached; the headers are the route's (``Content-Type``, ``Content-Length`` and the
-server timing, see ``backend/server_timing.py``). A warm read has no side effect in the route
+server timing, see ``backend/http/server_timing.py``). A warm read has no side effect in the route
 (no SQL, no audit, no rate limit on reads), so none is skipped here.
 
 ``CARD_FAST_PATH=0`` sends every request through Flask.
@@ -64,8 +64,8 @@ class CardFastPath:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return None
-        from backend.nearcache import get_near_cache
-        from backend.web import verified_account_tokens
+        from backend.http.auth import verified_account_tokens
+        from backend.platform.nearcache import get_near_cache
 
         app = self.app
         cfg = app.config

@@ -13,7 +13,7 @@ from backend.cards.schemas import PublicCardSchema, SharedCardSchema
 from backend.cards.services import Audience, load_card, public_firm_card_json, render_card
 from backend.cards.sharing import open_share
 from backend.common.actor import Actor
-from backend.extensions import get_session
+from backend.http.extensions import get_session
 
 blp = Blueprint("public_cards", __name__, url_prefix="/public/v1", description="公开查询：企业公开信用名片、分享的信用名片")
 

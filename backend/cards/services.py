@@ -28,10 +28,10 @@ from backend.cards.schemas import PUBLIC_COMMITMENT_FIELDS
 from backend.commitments.models import Commitment, CommitmentStatus
 from backend.commitments.services import commitment_view
 from backend.common.crypto import PIIError, keyring, mask_id_number, mask_name
-from backend.db import utcnow
-from backend.errors import NotFound
 from backend.evaluation.services import today_cn
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
+from backend.platform.db import utcnow
+from backend.platform.errors import NotFound
 from backend.records.models import (
     RECORD_KIND_LABELS,
     RECORD_STATUS_LABELS,

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from backend.cards.models import CardShare
 from backend.common.actor import Actor
 from backend.common.audit import audit
-from backend.db import utcnow
-from backend.errors import Conflict, DomainError, NotFound, ValidationFailed
+from backend.platform.db import utcnow
+from backend.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 SHARE_SALT = "card-share"
 TTL_MIN, TTL_MAX, TTL_DEFAULT = 60, 24 * 3600, 600

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, enum_col, utcnow
+from backend.platform.db import Base, enum_col, utcnow
 
 
 class CommitmentType(StrEnum):

@@ -32,7 +32,7 @@ from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
-from backend.errors import Conflict, NotFound
+from backend.platform.errors import Conflict, NotFound
 from backend.records.models import CreditRecord, RecordKind
 from backend.staff.models import Role
 from backend.staff.services import acting_department, department_scoped, require_department_scope, require_role

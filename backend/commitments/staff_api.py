@@ -17,9 +17,9 @@ from backend.commitments.schemas import (
     CommitmentQuery,
     present_commitments,
 )
-from backend.extensions import get_session
+from backend.http.auth import current_actor, staff_required
+from backend.http.extensions import get_session
 from backend.staff.models import Role
-from backend.web import current_actor, staff_required
 
 blp = Blueprint("staff_commitments", __name__, url_prefix="/staff/v1/commitments",
                 description="信用承诺登记与核查（工作台）")

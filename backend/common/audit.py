@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.common.actor import Actor
 from backend.common.models import AuditEntry
-from backend.db import utcnow
+from backend.platform.db import utcnow
 
 GENESIS = "0" * 64
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from backend.common.clock import china_today
-from backend.errors import ValidationFailed
+from backend.platform.errors import ValidationFailed
 
 # GB 32100-2015 code set: digits and upper-case letters without I, O, S, V, Z.
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -3,7 +3,7 @@
 Validation errors list, per field, what is wrong (``{"page": ["Not a valid integer."]}``). Our own
 validators already speak Chinese; the library's built-in ones (required, type, range, length,
 choice, unknown field) do not. :func:`translate_errors` rewrites those, whatever schema or parser
-produced them, when the error body is built (backend/errors.py) — one place, every endpoint.
+produced them, when the error body is built (backend/http/errors.py) — one place, every endpoint.
 Anything it does not recognise (already Chinese, or a new library message) passes through as is.
 """
 

@@ -1,27 +1,13 @@
-"""Cross-cutting tables: the working-day calendar, the audit chain, idempotency keys."""
+"""Cross-cutting tables: the audit chain, idempotency keys."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
-
-
-class CalendarDay(Base):
-    """An exception to the Monday–Friday rule: a holiday on a weekday or a make-up working day
-    (调休上班) on a weekend. Seeded from ``chinesecalendar``; staff edit later years."""
-
-    __tablename__ = "calendar_days"
-
-    day: Mapped[date] = mapped_column(primary_key=True)
-    is_workday: Mapped[bool]
-    name: Mapped[str] = mapped_column(String(40))  # 春节, 国庆节调休 …
-    source: Mapped[str] = mapped_column(String(20), default="staff")  # chinesecalendar / staff
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+from backend.platform.db import Base, utcnow
 
 
 class AuditEntry(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.errors import ValidationFailed
+from backend.platform.errors import ValidationFailed
 
 TEXT_MAX = 1000
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from backend.errors import Unauthorized
+from backend.platform.errors import Unauthorized
 
 # Token purposes (itsdangerous salts): a token made for one purpose never verifies for another.
 ACCOUNT_TOKEN = "miniapp-access"  # mini-program access token, payload {"a": account id}

@@ -13,8 +13,8 @@ from flask.cli import with_appcontext
 
 from backend.demo.scale import load_scale
 from backend.demo.seed import ensure_not_production, seed_demo
-from backend.errors import DomainError
-from backend.extensions import get_session
+from backend.http.extensions import get_session
+from backend.platform.errors import DomainError
 
 
 @click.group("demo")

@@ -4,7 +4,7 @@ Deterministic for a given ``random.Random`` and subject-id block. Codes are bije
 id, so every load (and the demo seed, which uses other sequence/organisation ranges) gets distinct
 resident IDs and USCCs. Records get their publicity window from
 :func:`backend.records.rules.publicity_window` (cached per template, severity and day) and their
-publication deadline from a :class:`~backend.common.workdays.WorkCalendar` loaded once.
+publication deadline from a :class:`~backend.calendar.workdays.WorkCalendar` loaded once.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from backend.calendar.workdays import load_calendar
 from backend.common.crypto import keyring
 from backend.common.ids import ID_CHECK, ID_WEIGHTS, USCC_CHARSET, make_uscc
-from backend.common.workdays import load_calendar
 from backend.demo import data
 from backend.records.models import RecordKind, Severity
 from backend.records.rules import polarity_of, publicity_window

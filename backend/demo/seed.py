@@ -34,10 +34,10 @@ from backend.common.crypto import mask_id_number, mask_name
 from backend.common.ids import USCC_CHARSET, make_resident_id, make_uscc
 from backend.demo import data
 from backend.demo.rows import firm_name, person_name, phone_number
-from backend.errors import Conflict, Forbidden
 from backend.evaluation.services import evaluate_subject
 from backend.lists.models import ListEntry, ListType
 from backend.lists.services import add_list_entry, expire_list_entries
+from backend.platform.errors import Conflict, Forbidden
 from backend.records.services import expire_due_records, submit_record
 from backend.records.validation import local_today
 from backend.staff.models import Department, OrgType, StaffUser

@@ -7,7 +7,7 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from backend.extensions import get_database
+from backend.http.extensions import get_database
 
 
 @click.group("credit")
@@ -58,8 +58,8 @@ def recompute(as_of: date | None, method: str | None) -> None:
 @with_appcontext
 def explain(subject_id: int, as_of: date | None) -> None:
     """Print one subject's score and why (rebuilds a stale explanation)."""
-    from backend.errors import DomainError
     from backend.evaluation.services import get_evaluation
+    from backend.platform.errors import DomainError
 
     session = get_database().new_session()
     try:

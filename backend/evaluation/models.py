@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, utcnow
+from backend.platform.db import Base, utcnow
 
 
 class Evaluation(Base):

@@ -20,12 +20,12 @@ from backend.commitments.models import Commitment, CommitmentStatus
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
-from backend.db import utcnow
-from backend.errors import NotFound
 from backend.evaluation.engine import CommitmentFact, ListFact, RecordFact, Result, evaluate
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import rules_for
 from backend.lists.models import ListEntry
+from backend.platform.db import utcnow
+from backend.platform.errors import NotFound
 from backend.records.models import CreditRecord
 from backend.subjects.models import Subject
 
@@ -201,7 +201,7 @@ def grade_history(session: Session, subject_id: int, limit: int = 50) -> list[Ev
 def request_recompute(session: Session, subject_ids: Iterable[int], cause: str = "change") -> None:
     """Rescore these subjects after ``session`` commits (never for a rolled-back change)."""
     from backend.evaluation.tasks import recompute_subjects
-    from backend.jobs import enqueue
+    from backend.platform.jobs import enqueue
 
     ids = sorted({int(i) for i in subject_ids})
     if ids:

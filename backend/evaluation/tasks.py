@@ -1,4 +1,4 @@
-"""Evaluation jobs (run after the enqueuing transaction commits; see backend.jobs)."""
+"""Evaluation jobs (run after the enqueuing transaction commits; see backend.platform.jobs)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from backend.evaluation.services import evaluate_subjects
-from backend.jobs import job
+from backend.platform.jobs import job
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from backend.errors import NotFound
-from backend.extensions import get_session
+from backend.http.extensions import get_session
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
 from backend.lists.schemas import PublicListPage, PublicListQuery
+from backend.platform.errors import NotFound
 from backend.staff.models import Department
 from backend.subjects.models import Firm
 

@@ -17,8 +17,8 @@ from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
-from backend.errors import Conflict, NotFound
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
+from backend.platform.errors import Conflict, NotFound
 from backend.records.models import CreditRecord
 from backend.staff.models import Role
 from backend.staff.services import (

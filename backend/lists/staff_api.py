@@ -8,11 +8,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.extensions import get_session
+from backend.http.auth import current_actor, staff_required
+from backend.http.extensions import get_session
 from backend.lists import services
 from backend.lists.schemas import ListEntryIn, ListEntryOut, ListPageOut, ListQuery, RemoveIn, present_entries
 from backend.staff.models import Role
-from backend.web import current_actor, staff_required
 
 blp = Blueprint("staff_lists", __name__, url_prefix="/staff/v1/lists", description="信用名单认定与移出（工作台）")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from backend.jobs import job
 from backend.lists.services import expire_list_entries
+from backend.platform.jobs import job
 
 
 @job

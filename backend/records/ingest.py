@@ -21,11 +21,11 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.calendar.workdays import load_calendar
 from backend.common.actor import Actor
 from backend.common.audit import audit
-from backend.common.workdays import load_calendar
-from backend.db import utcnow
-from backend.errors import Conflict, DomainError, ValidationFailed
+from backend.platform.db import utcnow
+from backend.platform.errors import Conflict, DomainError, ValidationFailed
 from backend.records.models import CreditRecord, RecordBatch
 from backend.records.services import PUBLISH_WORKING_DAYS, current_keys, record_values
 from backend.records.validation import (

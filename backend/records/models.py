@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import Base, enum_col, utcnow
+from backend.platform.db import Base, enum_col, utcnow
 
 
 class RecordKind(StrEnum):

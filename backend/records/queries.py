@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from backend.common.actor import Actor
 from backend.common.crypto import mask_id_number, mask_name
 from backend.common.paging import Page, paginate
-from backend.errors import ValidationFailed
+from backend.platform.errors import ValidationFailed
 from backend.records.models import RECORD_STATUS_LABELS, CreditRecord, RecordStatus
 from backend.records.validation import parse_kind
 from backend.staff.models import Department

@@ -19,12 +19,12 @@ from sqlalchemy import and_, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.calendar.workdays import add_working_days
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import CHINA_TZ
-from backend.common.workdays import add_working_days
-from backend.db import utcnow
-from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.platform.db import utcnow
+from backend.platform.errors import Conflict, NotFound, ValidationFailed
 from backend.records.models import CreditRecord, Polarity, RecordBatch, RecordEvent, RecordKind, RecordStatus
 from backend.records.rules import publicity_window
 from backend.records.validation import (

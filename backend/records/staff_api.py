@@ -11,8 +11,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from backend.errors import ValidationFailed
-from backend.extensions import get_session
+from backend.http.auth import current_actor, staff_required
+from backend.http.extensions import get_session
+from backend.platform.errors import ValidationFailed
 from backend.records import ingest, queries, services
 from backend.records.schemas import (
     BatchIn,
@@ -28,7 +29,6 @@ from backend.records.schemas import (
     present_records,
 )
 from backend.staff.models import Role
-from backend.web import current_actor, staff_required
 
 blp = Blueprint("staff_records", __name__, url_prefix="/staff/v1/records", description="信用信息报送、查询与更正（工作台）")
 

@@ -1,10 +1,10 @@
-"""Credit record jobs (run by the scheduler / workers; see backend.jobs and backend.schedule)."""
+"""Credit record jobs (run by the scheduler / workers; see backend.platform.jobs and backend.platform.schedule)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from backend.jobs import job
+from backend.platform.jobs import job
 from backend.records.services import expire_due_records
 
 

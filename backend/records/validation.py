@@ -1,7 +1,7 @@
 """Checking one submitted credit record (信用信息) — shared by the single and the batch submission.
 
 :class:`RowChecker` turns a raw row (JSON object or CSV line, English or Chinese keys, codes and
-dates as text) into a :class:`CleanRecord`, or raises a :class:`~backend.errors.DomainError` whose
+dates as text) into a :class:`CleanRecord`, or raises a :class:`~backend.platform.errors.DomainError` whose
 ``errors`` name the field. It does no per-row queries: subject ids are resolved in bulk beforehand
 and departments are cached, so the batch import can check 10,000 rows quickly.
 """
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from backend.common.actor import Actor
 from backend.common.clock import china_today
 from backend.common.ids import normalize_code, parse_subject_code
-from backend.errors import DomainError, Forbidden, ValidationFailed
+from backend.platform.errors import DomainError, Forbidden, ValidationFailed
 from backend.records.models import (
     JUDICIAL_KINDS,
     RECORD_KIND_LABELS,

@@ -7,11 +7,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend.common.crypto import mask_id_number, mask_name
-from backend.extensions import get_session
+from backend.http.auth import current_actor, staff_required
+from backend.http.extensions import get_session
 from backend.staff.models import Role
 from backend.subjects import agency as svc
 from backend.subjects.models import AgencyStatus
-from backend.web import current_actor, staff_required
 
 blp = Blueprint("staff_agencies", __name__, url_prefix="/staff/v1/agencies",
                 description="工作台：企业授权经办审核（信用办管理员）")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def blueprints():
+    from backend.calendar.api import blp as calendar_blp
     from backend.commitments.staff_api import blp as commitments_blp
-    from backend.common.calendar_api import blp as calendar_blp
     from backend.lists.staff_api import blp as lists_blp
     from backend.records.staff_api import blp as records_blp
     from backend.staff.agency_api import blp as agency_blp

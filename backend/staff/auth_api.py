@@ -12,10 +12,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from backend.extensions import get_session
+from backend.http.auth import current_actor, staff_required
+from backend.http.extensions import get_session
 from backend.staff import services as svc
 from backend.staff.models import ROLE_LABELS, Role
-from backend.web import current_actor, staff_required
 
 blp = Blueprint(
     "staff_auth", __name__, url_prefix="/staff/v1",

@@ -11,8 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from backend.common.actor import SYSTEM
-from backend.errors import DomainError
-from backend.extensions import get_database
+from backend.http.extensions import get_database
+from backend.platform.errors import DomainError
 from backend.staff import services as svc
 from backend.staff.models import ROLE_LABELS, Role, StaffUser
 

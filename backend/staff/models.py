@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import Base, enum_col, utcnow
+from backend.platform.db import Base, enum_col, utcnow
 
 
 class OrgType(StrEnum):

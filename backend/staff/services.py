@@ -28,8 +28,16 @@ from sqlalchemy.orm import Session, selectinload
 from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.tokens import STAFF_TOKEN, sign
-from backend.db import commit_on_refusal, utcnow
-from backend.errors import Conflict, DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from backend.platform.db import commit_on_refusal, utcnow
+from backend.platform.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
 from backend.staff.models import Department, OrgType, Role, StaffUser
 
 password_hasher = PasswordHasher()  # argon2id
@@ -205,7 +213,7 @@ def authenticate_staff(
     """Check a staff login; return ``(user, token)``.
 
     Failures (and a lockout) are committed even though the request is refused, via
-    :func:`backend.db.commit_on_refusal`, so the counter really counts.
+    :func:`backend.platform.db.commit_on_refusal`, so the counter really counts.
     """
     now = utcnow()
     name = (username or "").strip().lower()

@@ -3,7 +3,7 @@
 Every mini-program request must know that its account still exists, is not disabled, and which
 person (实名) it is bound to. Reading that from the database costs a pool checkout, BEGIN, SELECT and
 COMMIT per request — most of the time of a warm ``me/card``. So the three facts are kept in
-``backend.cache.get_store()`` (Redis when configured, shared by every node) for
+``backend.platform.store.get_store()`` (Redis when configured, shared by every node) for
 ``ACCOUNT_CACHE_TTL`` seconds (default 60; 0 turns the cache off), and invalidated *after commit*
 wherever they change — without any service having to remember it:
 
@@ -13,7 +13,7 @@ wherever they change — without any service having to remember it:
 - raw SQL (``text(...)``) that changes accounts must call :func:`invalidate_accounts` or
   :func:`invalidate_all_accounts` itself.
 
-A rolled-back change invalidates nothing (``backend.db.after_commit``).
+A rolled-back change invalidates nothing (``backend.platform.db.after_commit``).
 
 Keys (as in ``backend/cards/cache.py``, a stale write can never win):
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
-from backend.db import after_commit
+from backend.platform.db import after_commit
 from backend.subjects.models import Account
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,8 @@ def _app_store_and_ttl():
 
     if not has_app_context():
         return None, None, DEFAULT_TTL
-    from backend.cache import get_store
-    from backend.nearcache import get_near_cache
+    from backend.platform.nearcache import get_near_cache
+    from backend.platform.store import get_store
 
     ttl = int(current_app.config.get("ACCOUNT_CACHE_TTL", DEFAULT_TTL))
     return get_store(current_app), get_near_cache(current_app), ttl
@@ -113,7 +113,7 @@ def _app_store_and_ttl():
 def read(store, account_id: int, near=None) -> tuple[AccountState | None, bytes | None]:
     """``(cached state or None, tag)``; the tag is what :func:`write` needs, None if the read failed.
 
-    With Redis, ``near`` (``backend.nearcache``) serves the three keys from this process's copies,
+    With Redis, ``near`` (``backend.platform.nearcache``) serves the three keys from this process's copies,
     which Redis invalidates on every change: a warm request makes no round trip at all.
     """
     try:
@@ -213,7 +213,7 @@ def _bulk_account_change(state) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_on_rollback(session: Session, previous_transaction) -> None:
-    # The hook was dropped with the transaction (backend.db); forget the ids too, so the next
+    # The hook was dropped with the transaction (backend.platform.db); forget the ids too, so the next
     # transaction registers a fresh hook.
     if not previous_transaction.nested:
         session.info.pop(_PENDING, None)

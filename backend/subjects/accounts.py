@@ -26,8 +26,8 @@ from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.ids import parse_resident_id
 from backend.common.tokens import ACCOUNT_TOKEN, sign
-from backend.db import commit_on_refusal, utcnow
-from backend.errors import (
+from backend.platform.db import commit_on_refusal, utcnow
+from backend.platform.errors import (
     Conflict,
     DomainError,
     Forbidden,

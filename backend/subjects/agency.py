@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
-from backend.db import utcnow
-from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.platform.db import utcnow
+from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person
 from backend.subjects.services import get_firm
 

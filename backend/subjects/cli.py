@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from backend.common.actor import SYSTEM
 from backend.common.audit import audit
 from backend.common.crypto import PIIError, encrypted_columns, keyring
-from backend.extensions import get_session
+from backend.http.extensions import get_session
 
 pii_cli = AppGroup("pii", help="个人信息加密（身份证号、姓名、手机号）的密钥管理。")
 

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common.crypto import EncryptedString
-from backend.db import Base, enum_col, utcnow
+from backend.platform.db import Base, enum_col, utcnow
 
 
 class SubjectKind(StrEnum):

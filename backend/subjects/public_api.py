@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.extensions import get_session
+from backend.http.extensions import get_session
 from backend.subjects.schemas import FirmPublicSchema
 from backend.subjects.services import get_firm
 

@@ -19,7 +19,7 @@ from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.crypto import blind_index
 from backend.common.ids import USCC, ResidentID, normalize_code, parse_resident_id, parse_subject_code, parse_uscc
-from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.subjects.changes import subject_changed
 from backend.subjects.models import Firm, Person, Subject, SubjectKind
 

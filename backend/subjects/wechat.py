@@ -1,7 +1,7 @@
 """WeChat mini-program login (code2session) through wechatpy: the one module that imports wechatpy.
 
 A thin adapter: :class:`MiniappClient` turns a ``wx.login`` code into a :class:`WeChatIdentity`
-(openid, unionid) and turns every WeChat failure into a :class:`backend.errors.DomainError` the
+(openid, unionid) and turns every WeChat failure into a :class:`backend.platform.errors.DomainError` the
 user can understand. ``session_key`` is dropped here, the moment WeChat sends it: it never
 reaches the services, the database, a log line or the client.
 
@@ -23,7 +23,7 @@ from wechatpy.client.api import WeChatWxa
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 
-from backend.errors import DomainError, ServiceUnavailable, TooManyRequests
+from backend.platform.errors import DomainError, ServiceUnavailable, TooManyRequests
 from backend.subjects.accounts import WeChatIdentity
 
 log = logging.getLogger(__name__)

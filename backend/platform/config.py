@@ -1,0 +1,189 @@
+"""Configuration from the environment, with explicit coercion.
+
+With no environment at all the app runs in development mode on a SQLite file and in-process cache
+and queue, so ``make run`` works on a bare machine. Production (``APP_ENV=production``) refuses to
+start without its secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (this file is backend/platform/config.py)
+
+
+class ConfigError(RuntimeError):
+    """The environment is missing or mis-states a setting."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+
+
+def parse_pii_keys(raw: str) -> dict[str, bytes]:
+    """``PII_KEYS`` is ``kid:base64key,kid2:base64key``; the first key encrypts new data."""
+    keys: dict[str, bytes] = {}
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        kid, sep, b64 = part.partition(":")
+        if not sep or not kid:
+            raise ConfigError("PII_KEYS entries look like 'k1:<base64 of 32 bytes>'")
+        try:
+            key = base64.b64decode(b64, validate=True)
+        except ValueError as exc:
+            raise ConfigError(f"PII_KEYS key {kid!r} is not base64") from exc
+        if len(key) != 32:
+            raise ConfigError(f"PII_KEYS key {kid!r} must be 32 bytes (AES-256)")
+        keys[kid] = key
+    if not keys:
+        raise ConfigError("PII_KEYS is empty")
+    return keys
+
+
+def _derived(secret: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+
+
+@dataclass
+class Config:
+    ENV: str = "development"
+    TESTING: bool = False
+    SECRET_KEY: str = "dev-secret-not-for-production"
+    DATABASE_URL: str = ""
+    REDIS_URL: str = ""
+    PII_KEYS: dict[str, bytes] = field(default_factory=dict)
+    PII_ACTIVE_KEY: str = ""
+    PII_INDEX_KEY: bytes = b""
+    WECHAT_MINIAPP_APPID: str = ""
+    WECHAT_MINIAPP_SECRET: str = ""
+    WECHAT_MP_APPID: str = ""
+    WECHAT_MP_SECRET: str = ""
+    WECHAT_MP_TOKEN: str = ""
+    WECHAT_MP_AES_KEY: str = ""
+    WECHAT_API_BASE: str = ""
+    # Identity verification of 实名 binding: "self_declared" (embedded default) or a dotted path.
+    IDENTITY_VERIFIER: str = "self_declared"
+    REQUIRE_REAL_IDENTITY: bool = False
+    ACCESS_TOKEN_TTL: int = 2 * 3600
+    REFRESH_TOKEN_TTL: int = 30 * 24 * 3600
+    STAFF_TOKEN_TTL: int = 10 * 3600
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_LOGIN: str = "10 per minute"
+    RATELIMIT_WRITE: str = "60 per minute"
+    BATCH_MAX_ROWS: int = 10_000
+    # Number of reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES: int = 0
+    # Absolute base of links we hand out (shared cards, QR codes); empty: the request's own host.
+    PUBLIC_BASE_URL: str = ""
+    CARD_CACHE_TTL: int = 3600  # seconds a cached 信用名片 lives (backend/cards/cache.py)
+    # Seconds the account state checked on every mini-program request is cached (0: off);
+    # changes invalidate it after commit (backend/subjects/account_cache.py), the TTL is a backstop.
+    ACCOUNT_CACHE_TTL: int = 60
+    # Keep process-local copies of hot Redis keys that Redis itself invalidates (backend/platform/nearcache.py).
+    NEAR_CACHE: bool = True
+    CARD_FAST_PATH: bool = True  # warm GET me/card answered before Flask (backend/cards/fastpath.py)
+    SQL_ECHO: bool = False
+    # RQ: run jobs inline when no Redis (embedded default) or when forced (tests).
+    JOBS_INLINE: bool = True
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == "production"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if environ is None else environ)
+        app_env = env.get("APP_ENV", "development").strip() or "development"
+        prod = app_env == "production"
+        cfg = cls(ENV=app_env)
+        secret = env.get("SECRET_KEY", "")
+        if prod and (not secret or len(secret) < 32):
+            raise ConfigError("SECRET_KEY (at least 32 characters) is required in production")
+        cfg.SECRET_KEY = secret or cfg.SECRET_KEY
+        instance = ROOT / "instance"
+        cfg.DATABASE_URL = env.get("DATABASE_URL", "") or f"sqlite:///{instance / 'credit.sqlite3'}"
+        if cfg.DATABASE_URL.startswith("postgresql://"):
+            cfg.DATABASE_URL = "postgresql+psycopg://" + cfg.DATABASE_URL[len("postgresql://"):]
+        cfg.REDIS_URL = env.get("REDIS_URL", "")
+        raw_keys = env.get("PII_KEYS", "")
+        if raw_keys:
+            cfg.PII_KEYS = parse_pii_keys(raw_keys)
+        elif prod:
+            raise ConfigError("PII_KEYS is required in production")
+        else:
+            cfg.PII_KEYS = {"dev": _derived(cfg.SECRET_KEY, "pii-encryption")}
+        cfg.PII_ACTIVE_KEY = env.get("PII_ACTIVE_KEY", "") or next(iter(cfg.PII_KEYS))
+        if cfg.PII_ACTIVE_KEY not in cfg.PII_KEYS:
+            raise ConfigError(f"PII_ACTIVE_KEY {cfg.PII_ACTIVE_KEY!r} is not in PII_KEYS")
+        index_key = env.get("PII_INDEX_KEY", "")
+        if index_key:
+            cfg.PII_INDEX_KEY = base64.b64decode(index_key)
+        elif prod:
+            raise ConfigError("PII_INDEX_KEY is required in production")
+        else:
+            cfg.PII_INDEX_KEY = _derived(cfg.SECRET_KEY, "pii-blind-index")
+        for name in (
+            "WECHAT_MINIAPP_APPID", "WECHAT_MINIAPP_SECRET", "WECHAT_MP_APPID", "WECHAT_MP_SECRET",
+            "WECHAT_MP_TOKEN", "WECHAT_MP_AES_KEY", "WECHAT_API_BASE", "IDENTITY_VERIFIER",
+            "RATELIMIT_LOGIN", "RATELIMIT_WRITE", "PUBLIC_BASE_URL",
+        ):
+            if env.get(name):
+                setattr(cfg, name, env[name])
+        if cfg.WECHAT_MINIAPP_APPID and not cfg.WECHAT_MINIAPP_SECRET:
+            raise ConfigError("WECHAT_MINIAPP_SECRET is required when WECHAT_MINIAPP_APPID is set")
+        cfg.REQUIRE_REAL_IDENTITY = _bool(env.get("REQUIRE_REAL_IDENTITY"), prod)
+        cfg.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
+        cfg.SQL_ECHO = _bool(env.get("SQL_ECHO"))
+        cfg.NEAR_CACHE = _bool(env.get("NEAR_CACHE"), True)
+        cfg.CARD_FAST_PATH = _bool(env.get("CARD_FAST_PATH"), True)
+        cfg.JOBS_INLINE = _bool(env.get("JOBS_INLINE"), not cfg.REDIS_URL)
+        cfg.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", env.get("ACCESS_TOKEN_TTL"), cfg.ACCESS_TOKEN_TTL)
+        cfg.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", env.get("REFRESH_TOKEN_TTL"), cfg.REFRESH_TOKEN_TTL)
+        cfg.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", env.get("STAFF_TOKEN_TTL"), cfg.STAFF_TOKEN_TTL)
+        cfg.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES"), cfg.TRUSTED_PROXIES)
+        cfg.BATCH_MAX_ROWS = _int("BATCH_MAX_ROWS", env.get("BATCH_MAX_ROWS"), cfg.BATCH_MAX_ROWS)
+        cfg.CARD_CACHE_TTL = _int("CARD_CACHE_TTL", env.get("CARD_CACHE_TTL"), cfg.CARD_CACHE_TTL)
+        cfg.ACCOUNT_CACHE_TTL = _int("ACCOUNT_CACHE_TTL", env.get("ACCOUNT_CACHE_TTL"), cfg.ACCOUNT_CACHE_TTL)
+        if cfg.CARD_CACHE_TTL <= 0:
+            raise ConfigError("CARD_CACHE_TTL must be a positive number of seconds")
+        if cfg.ACCOUNT_CACHE_TTL < 0:
+            raise ConfigError("ACCOUNT_CACHE_TTL must be 0 (off) or a positive number of seconds")
+        if cfg.PUBLIC_BASE_URL and not cfg.PUBLIC_BASE_URL.startswith(("https://", "http://")):
+            raise ConfigError("PUBLIC_BASE_URL must be an absolute http(s) URL")
+        return cfg
+
+    def as_flask(self) -> dict:
+        """The settings Flask and its extensions read from ``app.config``."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out.update(
+            API_TITLE="信用淮安区 service API",
+            API_VERSION="v1",
+            OPENAPI_VERSION="3.0.3",
+            OPENAPI_URL_PREFIX="/",
+            OPENAPI_JSON_PATH="openapi.json",
+            OPENAPI_SWAGGER_UI_PATH="docs",
+            OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+            JSON_AS_ASCII=False,
+            RATELIMIT_STORAGE_URI=self.REDIS_URL or "memory://",
+            RATELIMIT_HEADERS_ENABLED=True,
+            # A 10,000-row CSV batch is ~1.2 MB; nothing legitimate comes near this (413 beyond it).
+            MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        )
+        return out
