@@ -61,29 +61,59 @@ def job(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _queue(app: Flask):
-    from redis import Redis
-    from rq import Queue
+class InlineQueue:
+    """The embedded default's queue: runs the job now, in this process (failures are logged)."""
 
-    q = app.extensions.get("rq_queue")
+    name = "inline"
+
+    def enqueue(self, fn: Callable[..., Any], *args: Any, job_timeout: int = 600) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("inline job failed")
+
+
+class RQQueue:
+    """The RQ queue ``credit`` on Redis; workers (``flask jobs worker``) run what is put on it."""
+
+    def __init__(self, redis_url: str, name: str = QUEUE_NAME) -> None:
+        from redis import Redis
+        from rq import Queue
+
+        self.name = name
+        self.rq = Queue(name, connection=Redis.from_url(redis_url))
+
+    @property
+    def connection(self):
+        return self.rq.connection
+
+    def enqueue(self, fn: Callable[..., Any], *args: Any, job_timeout: int = 600) -> None:
+        self.rq.enqueue(fn, *args, job_timeout=job_timeout)
+
+
+JobQueue = InlineQueue | RQQueue
+
+
+def get_queue(app: Flask | None = None) -> JobQueue:
+    """The app's queue: RQ when ``REDIS_URL`` is set and ``JOBS_INLINE`` is off, else inline."""
+    app = app or _app()
+    q = app.extensions.get("job_queue")
     if q is None:
-        q = Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"]))
-        app.extensions["rq_queue"] = q
+        inline = app.config.get("JOBS_INLINE", True) or not app.config.get("REDIS_URL")
+        q = InlineQueue() if inline else RQQueue(app.config["REDIS_URL"])
+        app.extensions["job_queue"] = q
     return q
 
 
-def enqueue(session: Session, fn: Callable[..., Any], *args: Any) -> None:
-    """Run job ``fn(*args)`` once ``session`` commits (inline or on the RQ queue)."""
-    app = _app()
-    inline = app.config.get("JOBS_INLINE", True) or not app.config.get("REDIS_URL")
+def worker_app() -> Flask:
+    """The app a job runs in: the current one, or one made from the environment (an RQ worker)."""
+    return _app()
 
-    def _go() -> None:
-        if inline:
-            try:
-                fn(*args)
-            except Exception:
-                log.exception("inline job failed")
-        else:
-            _queue(app).enqueue(fn, *args, job_timeout=600)
 
-    after_commit(session, _go)
+def enqueue(session: Session, fn: Callable[..., Any], *args: Any, queue: JobQueue | None = None) -> None:
+    """Put job ``fn(*args)`` on ``queue`` (default: the app's) once ``session`` commits.
+
+    A rolled-back change never starts a job. Callers that were handed a queue pass it.
+    """
+    target = queue or get_queue()
+    after_commit(session, lambda: target.enqueue(fn, *args))

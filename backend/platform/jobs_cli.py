@@ -1,4 +1,4 @@
-"""``flask jobs …``: RQ worker, the periodic scheduler, and inline runs for single-machine cron."""
+"""``flask jobs …``: RQ worker, the periodic scheduler, inline runs for single-machine cron, status."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from backend.platform.jobs import QUEUE_NAME, _queue
-from backend.platform.schedule import PERIODIC_JOBS, due_jobs, resolve
-from backend.platform.store import get_store
+from backend.platform.db import utcnow
+from backend.platform.jobs import InlineQueue, RQQueue, get_queue
+from backend.platform.schedule import PERIODIC_JOBS
+from backend.platform.scheduler import Scheduler, job_status, local
+
+
+def _new_session():
+    return current_app.extensions["database"].new_session()
 
 
 @click.group("jobs")
@@ -27,33 +32,48 @@ def worker(burst: bool) -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: jobs run inline in the embedded default")
-    q = _queue(current_app)
-    Worker([q], connection=q.connection, name=None).work(burst=burst)
+    q = get_queue(current_app)
+    if not isinstance(q, RQQueue):  # JOBS_INLINE=1 with Redis: a worker still serves the queue
+        q = RQQueue(current_app.config["REDIS_URL"])
+    Worker([q.rq], connection=q.connection, name=None).work(burst=burst)
 
 
 @jobs_cli.command("scheduler")
 @click.option("--tick", default=30, show_default=True, help="Seconds between checks.")
 @with_appcontext
 def scheduler(tick: int) -> None:
-    """Enqueue periodic jobs when due (safe to run on several nodes)."""
-    store = get_store()
-    click.echo(f"scheduler: {len(PERIODIC_JOBS)} periodic jobs, queue {QUEUE_NAME}")
+    """Enqueue periodic jobs at their wall-clock slots (safe to run on several nodes)."""
+    sched = Scheduler(_new_session, get_queue(current_app))
+    click.echo(f"scheduler: {len(PERIODIC_JOBS)} periodic jobs on queue {sched.queue.name}, times in Asia/Shanghai")
     while True:
-        for job in due_jobs(store):
-            _queue(current_app).enqueue(resolve(job.target), job_timeout=3600)
-            click.echo(f"enqueued {job.name}")
+        for name in sched.tick():
+            click.echo(f"enqueued {name}")
         time.sleep(tick)
 
 
 @jobs_cli.command("run-due")
 @with_appcontext
 def run_due() -> None:
-    """Run periodic jobs inline now (cron on a single machine without Redis).
+    """Run the periodic jobs whose slot has come, inline (cron on a single machine, no Redis needed).
 
-    Without Redis there is no shared record of the last run, so every job runs each time: run it
-    from cron once a day, shortly after midnight Beijing time (``5 16 * * *`` on a UTC clock). With
-    Redis, each job runs at most once per period however often this is called.
+    Each slot runs once however often this is called, and a failed run is retried after its backoff
+    on a later call: run it from cron every few minutes (``*/5 * * * *``).
     """
-    for job in due_jobs(get_store()):
-        resolve(job.target)()
-        click.echo(f"ran {job.name}")
+    for name in Scheduler(_new_session, InlineQueue()).tick():
+        click.echo(f"ran {name}")
+
+
+@jobs_cli.command("status")
+@with_appcontext
+def status() -> None:
+    """Per periodic job: schedule, next run, last run, last success, last error (Asia/Shanghai)."""
+    sess = _new_session()
+    try:
+        rows = job_status(sess, utcnow())
+    finally:
+        sess.close()
+    for s in rows:
+        last = f"{local(s.last.claimed_at)} {s.last.state} (attempt {s.last.attempts})" if s.last else "never"
+        error = f"{local(s.last_error.finished_at or s.last_error.claimed_at)} {s.last_error.error}" if s.last_error else "none"
+        click.echo(f"{s.job.name}\n  schedule:     {s.job.cron} (Asia/Shanghai)\n  next run:     {local(s.next_run)}\n"
+                   f"  last run:     {last}\n  last success: {local(s.last_success)}\n  last error:   {error}")
