@@ -6,11 +6,17 @@ same code runs on one laptop and on several nodes.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Protocol
 
 from flask import Flask, current_app
+
+from backend.platform.outage import Outage
+
+log = logging.getLogger(__name__)
+_DOWN = object()  # what RedisStore._call returns when Redis did not answer
 
 
 class KeyValue(Protocol):
@@ -77,38 +83,72 @@ class MemoryStore:
             self._data.clear()
 
 
+class StoreUnavailable(RuntimeError):
+    """Redis did not answer an operation whose caller must know (``add``, ``incr``, ``ping``)."""
+
+
 class RedisStore:
+    """The shared store on Redis.
+
+    It is a cache first: while Redis does not answer, ``get`` misses and ``set`` / ``delete`` are
+    dropped, so a request carries on from the database; ``add`` and ``incr`` raise
+    :class:`StoreUnavailable`, whose callers must decide. The outage is logged once when it starts
+    and once, with a count, when Redis answers again (:class:`~backend.platform.outage.Outage`), not
+    per request, and during it Redis is tried again every few seconds rather than on every call.
+    """
+
     def __init__(self, url: str, prefix: str = "credit:") -> None:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix
+        self.outage = Outage("key-value store (Redis)", log)
+        self._errors = (redis.RedisError, OSError)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
 
+    def _call(self, op, *args, **kwargs):
+        """Run ``op`` on Redis; ``_DOWN`` if Redis is down (counted and logged by the outage)."""
+        if not self.outage.should_try():
+            self.outage.failed()
+            return _DOWN
+        try:
+            result = op(*args, **kwargs)
+        except self._errors as exc:
+            self.outage.failed(exc)
+            return _DOWN
+        self.outage.recovered()
+        return result
+
     def get(self, key):
-        return self.client.get(self._k(key))
+        value = self._call(self.client.get, self._k(key))
+        return None if value is _DOWN else value
 
     def set(self, key, value, ttl=None):
-        self.client.set(self._k(key), _b(value), ex=ttl)
+        self._call(self.client.set, self._k(key), _b(value), ex=ttl)
 
     def add(self, key, value, ttl=None):
-        return bool(self.client.set(self._k(key), _b(value), ex=ttl, nx=True))
+        return bool(self._must(self._call(self.client.set, self._k(key), _b(value), ex=ttl, nx=True)))
 
     def delete(self, *keys):
         if keys:
-            self.client.delete(*[self._k(k) for k in keys])
+            self._call(self.client.delete, *[self._k(k) for k in keys])
 
     def incr(self, key, ttl=None):
         pipe = self.client.pipeline()
         pipe.incr(self._k(key))
         if ttl:
             pipe.expire(self._k(key), ttl, nx=True)
-        return int(pipe.execute()[0])
+        return int(self._must(self._call(pipe.execute))[0])
 
     def ping(self):
-        return bool(self.client.ping())
+        return bool(self._must(self._call(self.client.ping)))
+
+    def _must(self, result):
+        if result is _DOWN:
+            raise StoreUnavailable("Redis is not answering")
+        return result
 
 
 def init_store(app: Flask) -> None:
