@@ -68,6 +68,7 @@ def make_config(database_url: str, redis_url: str = "", **overrides) -> Config:
         PII_INDEX_KEY=TEST_INDEX_KEY,
         RATELIMIT_LOGIN="1000 per minute",
         RATELIMIT_WRITE="1000 per minute",
+        RATELIMIT_PUBLIC="1000 per minute",
         JOBS_INLINE=True,
     )
     for k, v in overrides.items():

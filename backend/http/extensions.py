@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
-from flask_limiter import Limiter
+from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.http.ratelimit import AppLimiter, application_limits
+from backend.http.ratelimit import RateLimits
 from backend.platform.db import make_engine, make_sessionmaker
 
-
-def _limit_key() -> str:
-    # Per-user when a token identified the caller, else per client IP.
-    who = getattr(g, "rate_key", None)
-    return who or (request.remote_addr or "unknown")
-
-
-# Per-app storage (see backend/http/ratelimit.py); the login and write limits apply to every app.
-# If Redis stops answering, each node keeps limiting in its own memory instead of failing writes.
-limiter: Limiter = AppLimiter(
-    key_func=_limit_key, default_limits=[], application_limits=application_limits(), headers_enabled=True,
-    in_memory_fallback_enabled=True,
-)
+# Per-app storage (see backend/http/ratelimit.py); the login, write and public limits apply to every app.
+# If Redis stops answering, each node keeps limiting in its own memory instead of failing requests.
+limiter = RateLimits()
 
 
 class Database:

@@ -51,7 +51,7 @@ def register_request_pipeline(app: Flask) -> None:
     from backend.http.request_guard import guard_request
 
     app.session_interface = LazyCookieSessions()
-    limits = limiter  # Flask-Limiter's own hooks are detached in AppLimiter.init_app
+    limits = limiter
 
     def _begin_request() -> None:
         env = request.environ
@@ -89,7 +89,6 @@ def register_request_pipeline(app: Flask) -> None:
         outer = state.pop("_outer_request_state", None)
         if outer:
             state.update(outer)
-        limits.release()
 
     app.before_request(_begin_request)
     app.after_request(_finish_request)

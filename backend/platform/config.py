@@ -87,6 +87,9 @@ class Config:
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"
     RATELIMIT_WRITE: str = "60 per minute"
+    # Per client IP on /public/v1 (public firm cards, shared-card views): generous for people,
+    # a brake on scrapers and on writes-per-view floods.
+    RATELIMIT_PUBLIC: str = "120 per minute"
     BATCH_MAX_ROWS: int = 10_000
     # Number of reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES: int = 0
@@ -142,7 +145,7 @@ class Config:
         for name in (
             "WECHAT_MINIAPP_APPID", "WECHAT_MINIAPP_SECRET", "WECHAT_MP_APPID", "WECHAT_MP_SECRET",
             "WECHAT_MP_TOKEN", "WECHAT_MP_AES_KEY", "WECHAT_API_BASE", "IDENTITY_VERIFIER",
-            "RATELIMIT_LOGIN", "RATELIMIT_WRITE", "PUBLIC_BASE_URL",
+            "RATELIMIT_LOGIN", "RATELIMIT_WRITE", "RATELIMIT_PUBLIC", "PUBLIC_BASE_URL",
         ):
             if env.get(name):
                 setattr(cfg, name, env[name])
@@ -182,7 +185,6 @@ class Config:
             OPENAPI_SWAGGER_UI_URL="/docs/assets/",
             JSON_AS_ASCII=False,
             RATELIMIT_STORAGE_URI=self.REDIS_URL or "memory://",
-            RATELIMIT_HEADERS_ENABLED=True,
             # A 10,000-row CSV batch is ~1.2 MB; nothing legitimate comes near this (413 beyond it).
             MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         )

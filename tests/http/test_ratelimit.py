@@ -1,4 +1,4 @@
-"""Rate limits: logins per IP, writes per user and per IP, the 429 shape, several apps per process.
+"""Rate limits: logins and public reads per IP, writes per user and per IP, the 429 shape, several apps.
 
 Mini-program write endpoints are still being built by other contexts, so these tests add tiny
 test-only routes under /miniapp/v1 and /staff/v1 to the test app; the limits apply to any route
@@ -8,7 +8,6 @@ under those prefixes.
 from __future__ import annotations
 
 import pytest
-from tests.conftest import make_config
 from flask import Blueprint, jsonify
 
 from backend.app import create_app
@@ -16,15 +15,18 @@ from backend.common.tokens import ACCOUNT_TOKEN, sign
 from backend.http.auth import account_required, staff_required
 from backend.http.extensions import limiter
 from backend.staff.models import Role
+from tests.conftest import make_config
 from tests.factories import make_account, make_staff, staff_headers
 
 LOGIN = 3
 WRITE = 4
+PUBLIC = 6
 
 
 @pytest.fixture
 def config_overrides():
-    return {"RATELIMIT_LOGIN": f"{LOGIN} per minute", "RATELIMIT_WRITE": f"{WRITE} per minute"}
+    return {"RATELIMIT_LOGIN": f"{LOGIN} per minute", "RATELIMIT_WRITE": f"{WRITE} per minute",
+            "RATELIMIT_PUBLIC": f"{PUBLIC} per minute"}
 
 
 def _test_routes(app) -> None:
@@ -121,9 +123,31 @@ def test_forged_tokens_still_count_per_ip(routes, client):
     _assert_429(client.post("/miniapp/v1/_test/notes", headers=forged, **_ip(5)))
 
 
-def test_other_prefixes_are_not_write_limited(routes, client):
+def test_public_writes_count_against_the_public_limit_not_the_write_limit(routes, client):
     for _ in range(WRITE + 2):
         assert client.post("/public/v1/_test/notes", **_ip(6)).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/public/v1/firms/91320803MA1XXXXX0X/card", "/public/v1/cards/not-a-share-token"])
+def test_public_views_are_limited_per_ip(client, path):
+    # Public firm cards and shared-card views alike, whatever they answer (404 here: nothing to show).
+    codes = {client.get(path, **_ip(50)).status_code for _ in range(PUBLIC)}
+    assert 429 not in codes
+    _assert_429(client.get(path, **_ip(50)))
+    # Another client is not affected.
+    assert client.get(path, **_ip(51)).status_code != 429
+
+
+def test_limited_responses_carry_the_rate_limit_headers(routes, client, db):
+    h = _account_headers(routes, db)
+    first = client.post("/miniapp/v1/_test/notes", headers=h, **_ip(60))
+    assert first.headers["X-RateLimit-Limit"] == str(WRITE)
+    assert first.headers["X-RateLimit-Remaining"] == str(WRITE - 1)
+    assert int(first.headers["X-RateLimit-Reset"]) > 0
+    public = client.get("/public/v1/cards/x", **_ip(61))
+    assert public.headers["X-RateLimit-Limit"] == str(PUBLIC)
+    # Reads outside /public/v1 are not counted, so they carry no such headers.
+    assert "X-RateLimit-Limit" not in client.get("/miniapp/v1/_test/notes", headers=h, **_ip(60)).headers
 
 
 @pytest.mark.parametrize("config_overrides", [{"RATELIMIT_WRITE": "1 per hour"}])
