@@ -31,6 +31,7 @@ werkzeug's ``ProxyFix`` (``TRUSTED_PROXIES``), or every client shares one IP buc
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -53,6 +54,8 @@ LIMITED_PREFIXES = ("/miniapp/v1/", "/staff/v1/")
 PUBLIC_PREFIX = "/public/v1/"
 LOGIN_PATHS = frozenset({"/miniapp/v1/auth/login", "/staff/v1/auth/login"})
 
+# The limit strings come from the config at each request; parse each distinct one once.
+_parse = functools.lru_cache(maxsize=64)(parse)
 _EXT_KEY = "ratelimits"
 _SUBJECT_KEY = "credit.token_subject"
 _HEADER_KEY = "credit.ratelimit_header"
@@ -133,7 +136,7 @@ class RateLimits:
             return
         tightest: _Hit | None = None
         for setting, scope, key in checks:
-            item = parse(current_app.config[setting])
+            item = _parse(current_app.config[setting])
             allowed, hit = state.hit(item, scope, key)
             if not allowed:
                 request.environ[_HEADER_KEY] = hit
