@@ -28,6 +28,7 @@ from backend.staff.services import (
     require_role,
 )
 from backend.subjects.changes import subject_changed
+from backend.subjects.models import Firm
 from backend.subjects.services import find_subject_id
 
 # Lists that punish need a decision document and its legal basis (审慎认定).
@@ -158,4 +159,14 @@ def list_entries(
         stmt = stmt.where(ListEntry.status == ListEntryStatus(status))
     if subject_code:
         stmt = stmt.where(ListEntry.subject_id == (find_subject_id(session, subject_code) or -1))
+    return paginate(session, stmt, ListEntry.listed_on.desc(), ListEntry.id.desc(), page=page, per_page=per_page)
+
+
+def public_list_entries(session: Session, kind: ListType, *, page: int = 1, per_page: int = 20) -> Page[ListEntry]:
+    """A published list (公开名单): firms only, entries in force, newest listing first."""
+    stmt = (
+        select(ListEntry)
+        .join(Firm, Firm.id == ListEntry.subject_id)
+        .where(ListEntry.list_type == kind, ListEntry.status == ListEntryStatus.ACTIVE)
+    )
     return paginate(session, stmt, ListEntry.listed_on.desc(), ListEntry.id.desc(), page=page, per_page=per_page)

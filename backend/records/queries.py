@@ -51,7 +51,7 @@ def search_records(
     if subject_code:
         subject_id = find_subject_id(session, subject_code)
         if subject_id is None:
-            return Page([], 0, page, per_page)
+            return Page.empty(page=page, per_page=per_page)
         stmt = stmt.where(CreditRecord.subject_id == subject_id)
     if kind:
         stmt = stmt.where(CreditRecord.kind == parse_kind(kind))
