@@ -8,8 +8,10 @@ Seed 四(一): 严重失信 listing is done prudently, with a decision document 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from backend.common.actor import SYSTEM, Actor
@@ -129,11 +131,11 @@ def expire_list_entries(session: Session, today: date | None = None) -> int:
     subject_ids = list(session.execute(select(ListEntry.subject_id).where(due)).scalars())
     if not subject_ids:
         return 0
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(ListEntry).where(due).values(status=ListEntryStatus.EXPIRED, removed_on=today,
                                             removal_reason="期满自动移出")
         .execution_options(synchronize_session=False)
-    )
+    ))
     audit(session, SYSTEM, "list.expire", "list_entry", None, count=result.rowcount, before=today.isoformat())
     subject_changed(session, subject_ids, "list.expire")
     return result.rowcount or 0
@@ -149,7 +151,7 @@ def list_entries(
     department_code: str | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Page[ListEntry]:
     """Staff search, newest first; department reviewers see their own department's entries only
     (asking for another department is 403 ``department_scope``)."""
     stmt = department_scoped(session, actor, select(ListEntry), ListEntry.department_id, department_code)

@@ -44,7 +44,7 @@ def search_records(
     include_history: bool = False,
     page: int = 1,
     per_page: int = 20,
-) -> Page:
+) -> Page[CreditRecord]:
     """Records matching the filters, newest decision first. Department reviewers see their own
     department's records only; the credit office and auditors see all."""
     stmt = department_scoped(session, actor, select(CreditRecord), CreditRecord.department_id)
