@@ -118,8 +118,9 @@ def _duplicate() -> Conflict:
     return Conflict("duplicate_record", "该部门已提交过这份决定文书对该主体的信用信息；如需修改，请使用“更正”。")
 
 
-def _insert_current(session: Session, record: CreditRecord) -> None:
-    """Add and flush in a savepoint, so a concurrent duplicate is a 409, not a broken transaction."""
+def insert_current(session: Session, record: CreditRecord) -> None:
+    """Add a current record and flush it in a savepoint, so a concurrent duplicate (the unique index of
+    current decisions) is a 409 ``duplicate_record``, not a broken transaction. Every new version enters so."""
     try:
         with session.begin_nested():
             session.add(record)
@@ -144,7 +145,7 @@ def submit_record(session: Session, actor: Actor, data: Mapping[str, Any], *, to
         raise _duplicate()
     deadline = add_working_days(session, clean.decision_date, PUBLISH_WORKING_DAYS)
     record = CreditRecord(**record_values(clean, deadline, today), created_by_id=_staff_id(actor))
-    _insert_current(session, record)
+    insert_current(session, record)
     audit(session, actor, "record.create", "credit_record", record.id, kind=record.kind.value,
           department_id=record.department_id, subject_id=record.subject_id, polarity=record.polarity.value,
           published_late=record.published_late)
@@ -238,7 +239,7 @@ def supersede_record(session: Session, actor: Actor, record_id: int, changes: Ma
     _claim(session, old, RecordStatus.CORRECTED, now, is_current=False, superseded_at=now)
     values.update(version=old.version + 1, supersedes_id=old.id, batch_id=old.batch_id)
     new = CreditRecord(**values, created_by_id=_staff_id(actor))
-    _insert_current(session, new)
+    insert_current(session, new)
     audit(session, actor, "record.supersede", "credit_record", new.id, supersedes_id=old.id,
           version=new.version, fields=changed)  # the reason (free text) is kept in record_events
     subject_changed(session, {old.subject_id, new.subject_id}, "record.supersede")
