@@ -10,23 +10,10 @@ from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
 from backend.subjects import agency as svc
-from backend.subjects.models import AgencyStatus
 
 blp = Blueprint("miniapp_agencies", __name__, url_prefix="/miniapp/v1/me/agencies",
                 description="小程序：企业授权经办（代企业办理）")
 SECURITY = [{"bearer": []}]
-
-STATUS_LABELS = {
-    AgencyStatus.PENDING: "待审核",
-    AgencyStatus.APPROVED: "已授权",
-    AgencyStatus.REJECTED: "未通过",
-    AgencyStatus.REVOKED: "已撤销",
-}
-
-
-def status_label(agency) -> str:
-    return STATUS_LABELS[AgencyStatus(agency.status)]
-
 
 class MyAgencyRequestSchema(Schema):
     uscc = fields.Str(required=True, validate=validate.Length(max=64), metadata={"description": "企业统一社会信用代码"})
@@ -38,8 +25,8 @@ class MyAgencySchema(Schema):
     id = fields.Int()
     uscc = fields.Function(lambda a: a.firm.uscc)
     firm_name = fields.Function(lambda a: a.firm.name)
-    status = fields.Function(lambda a: AgencyStatus(a.status).value)
-    status_label = fields.Function(status_label)
+    status = fields.Function(svc.status_value)
+    status_label = fields.Function(svc.status_label)
     role_title = fields.Str()
     note = fields.Str(attribute="evidence_note", allow_none=True)
     requested_at = fields.DateTime()

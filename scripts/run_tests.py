@@ -1,4 +1,9 @@
-"""Run the suite once per available backend and say which backends it covered.
+"""Check the code's shape, then run the suite once per available backend and say which backends it covered.
+
+First, once: the import contracts (``lint-imports``, configured in pyproject.toml: domain modules
+import no Flask, HTTP layer or WeChat SDK; the platform imports no context) and mypy (the platform,
+``backend/common`` and every context's ``services.py``). Either failing fails the run before the
+suite starts. ``--no-checks`` skips them (a focused run while you work).
 
 SQLite always runs. PostgreSQL (``TEST_PG_URL``, default 127.0.0.1:5432/test) and Redis
 (``TEST_REDIS_URL``, default 127.0.0.1:6379/15) run when they answer; the two runs go in
@@ -41,7 +46,40 @@ def _pg_ready() -> bool:
         return False
 
 
+def _bin(name: str) -> str:
+    """A console script of the interpreter's environment (``.venv/bin/lint-imports``)."""
+    return str(Path(sys.executable).with_name(name))
+
+
+# (name, command, the line of its output worth keeping on success)
+CHECKS = [
+    ("import contracts", [_bin("lint-imports"), "--no-cache"], "Contracts:"),
+    ("mypy", [sys.executable, "-m", "mypy"], "Success:"),
+]
+
+
+def run_checks() -> bool:
+    """The static checks, one line each when they pass, everything they said when they do not."""
+    ok = True
+    for name, cmd, summary in CHECKS:
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        if proc.returncode == 0:
+            kept = next((line for line in lines if line.startswith(summary)), lines[-1] if lines else "ok")
+            print(f"===== {name}: {kept.strip()}")
+        else:
+            print(f"===== {name}: FAILED")
+            print("\n".join(lines))
+            ok = False
+    return ok
+
+
 def main(argv: list[str]) -> int:
+    if "--no-checks" in argv:
+        argv = [a for a in argv if a != "--no-checks"]
+    elif not run_checks():
+        print("FAILED: the static checks (the suite did not run)")
+        return 1
     runs: list[tuple[str, dict[str, str]]] = [("sqlite + in-process store", {"TEST_DATABASE_URL": "", "TEST_REDIS_URL": ""})]
     if _pg_ready() and _answers("127.0.0.1", 6379):
         runs.append(("postgresql + redis", {"TEST_DATABASE_URL": PG_URL, "TEST_REDIS_URL": REDIS_URL}))

@@ -9,6 +9,7 @@ from backend.commitments.services import commitment_view
 from backend.common.clock import china_today
 from backend.common.fields import PageOut, PageQuery, Text
 from backend.records.queries import describe_departments, describe_subjects
+from backend.records.schemas import DepartmentOut, SubjectOut
 
 TYPES = [t.value for t in CommitmentType]
 STATUSES = [s.value for s in CommitmentStatus]
@@ -53,8 +54,8 @@ class CommitmentOut(Schema):
     type_label = fields.String()
     status = fields.String()
     status_label = fields.String()
-    subject = fields.Dict()
-    department = fields.Dict()
+    subject = fields.Nested(SubjectOut)
+    department = fields.Nested(DepartmentOut)
     matter = fields.String()
     content = fields.String()
     document_no = fields.String(allow_none=True)

@@ -39,8 +39,7 @@ class Commitments(MethodView):
         """查询信用承诺（部门审核员仅本部门），按签署日期倒序"""
         session = get_session()
         page = services.search_commitments(session, current_actor(), **args)
-        return {"items": present_commitments(session, page.items), "total": page.total, "page": page.page,
-                "per_page": page.per_page}
+        return page.with_items(present_commitments(session, page.items))
 
     @staff_required(WRITE_ROLES)
     @blp.doc(security=SECURITY)

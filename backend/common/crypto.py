@@ -15,11 +15,12 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import String, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Column, MetaData, String, Table, event
+from sqlalchemy.engine import Dialect, Engine, ExceptionContext
 from sqlalchemy.types import TypeDecorator
 
 
@@ -86,7 +87,7 @@ def blind_index(purpose: str, value: str) -> str:
     return keyring().blind_index(purpose, value)
 
 
-class EncryptedString(TypeDecorator):
+class EncryptedString(TypeDecorator[str]):
     """A text column whose value is encrypted before it reaches the database."""
 
     impl = String(255)
@@ -96,7 +97,7 @@ class EncryptedString(TypeDecorator):
         super().__init__(length)
         self.purpose = purpose
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
         stored = keyring().encrypt(self.purpose, str(value))
@@ -106,14 +107,14 @@ class EncryptedString(TypeDecorator):
             raise PIIError(f"encrypted value for {self.purpose} exceeds the column length")
         return stored
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
         return keyring().decrypt(self.purpose, value)
 
 
 @event.listens_for(Engine, "handle_error")
-def _hide_statement_parameters(ctx) -> None:
+def _hide_statement_parameters(ctx: ExceptionContext) -> None:
     """Keep bound parameters out of SQL error messages, on every engine.
 
     When a bind processor fails (a naive datetime, a value too long to encrypt …), SQLAlchemy puts
@@ -130,7 +131,7 @@ def max_plaintext_bytes(column_length: int = 255, key_id_length: int = 16) -> in
     return b64_chars // 4 * 3 - 12 - 16
 
 
-def encrypted_columns(metadata) -> list[tuple]:
+def encrypted_columns(metadata: MetaData) -> list[tuple[Table, Column[Any]]]:
     """Every ``(table, column)`` of ``metadata`` stored as :class:`EncryptedString`."""
     return [
         (table, column)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 
@@ -11,7 +13,7 @@ def _printable(value: str) -> None:
         raise ValidationError("不能包含控制字符。")
 
 
-def Text(*, max_len: int | None = None, **kwargs) -> fields.String:  # noqa: N802 (a field factory)
+def Text(*, max_len: int | None = None, **kwargs: Any) -> fields.String:  # noqa: N802 (a field factory)
     """A string without control characters; free-text lengths are checked by the service."""
     validators = [_printable] + ([validate.Length(max=max_len)] if max_len else [])
     if "validate" in kwargs:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from backend.platform.errors import ValidationFailed
 
 TEXT_MAX = 1000
@@ -12,6 +14,10 @@ def field_error(field: str, reason: str, message: str) -> ValidationFailed:
     return ValidationFailed(reason, message, errors={field: [message]})
 
 
+@overload
+def clean_text(value: str | None, field: str, label: str, required: Literal[True], max_len: int = ...) -> str: ...
+@overload
+def clean_text(value: str | None, field: str, label: str, required: bool, max_len: int = ...) -> str | None: ...
 def clean_text(value: str | None, field: str, label: str, required: bool, max_len: int = TEXT_MAX) -> str | None:
     """Stripped text, or None when empty and optional. Refused: NUL (PostgreSQL cannot store it),
     empty when ``required`` (``<field>_required``), longer than ``max_len`` (``<field>_too_long``)."""

@@ -7,14 +7,12 @@ entries show on their own card only).
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from backend.http.extensions import get_session
-from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
-from backend.lists.schemas import PublicListPage, PublicListQuery
+from backend.lists import services
+from backend.lists.models import ListType
+from backend.lists.schemas import PublicListPage, PublicListQuery, present_public_entries
 from backend.platform.errors import NotFound
-from backend.staff.models import Department
-from backend.subjects.models import Firm
 
 blp = Blueprint("public_lists", __name__, url_prefix="/public/v1/lists", description="公开名单（红名单、严重失信、禁入）")
 
@@ -30,21 +28,5 @@ def public_list(args, list_type: str):
     if kind is None:
         raise NotFound("list_not_public", "该名单不公开或不存在（可查询 red、serious、ban）。")
     session = get_session()
-    base = (
-        select(ListEntry, Firm.uscc, Firm.name, Department.short_name)
-        .join(Firm, Firm.id == ListEntry.subject_id)
-        .join(Department, Department.id == ListEntry.department_id)
-        .where(ListEntry.list_type == kind, ListEntry.status == ListEntryStatus.ACTIVE)
-    )
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    page, per_page = args["page"], args["per_page"]
-    rows = session.execute(
-        base.order_by(ListEntry.listed_on.desc(), ListEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    items = [
-        {"uscc": uscc, "name": name, "list_label": LIST_TYPE_LABELS[kind], "reason": e.reason,
-         "decision_no": e.decision_no, "department": dept, "domain": e.domain, "listed_on": e.listed_on,
-         "expires_on": e.expires_on}
-        for e, uscc, name, dept in rows
-    ]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    page = services.public_list_entries(session, kind, page=args["page"], per_page=args["per_page"])
+    return page.with_items(present_public_entries(session, page.items))

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from backend.common.fields import PageOut, PageQuery, Text
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListType
 from backend.records.queries import describe_departments, describe_subjects
+from backend.records.schemas import DepartmentOut, SubjectOut
 
 TYPES = [t.value for t in ListType]
 STATUSES = ["active", "removed", "expired"]
@@ -41,8 +42,8 @@ class ListEntryOut(Schema):
     list_type = fields.String()
     list_label = fields.String()
     status = fields.String()
-    subject = fields.Dict()
-    department = fields.Dict()
+    subject = fields.Nested(SubjectOut)
+    department = fields.Nested(DepartmentOut)
     decision_no = fields.String(allow_none=True)
     reason = fields.String()
     legal_basis = fields.String(allow_none=True)
@@ -89,6 +90,21 @@ def present_entries(session, entries: list[ListEntry]) -> list[dict]:
             "decision_no": e.decision_no, "reason": e.reason, "legal_basis": e.legal_basis, "domain": e.domain,
             "listed_on": e.listed_on, "expires_on": e.expires_on, "removed_on": e.removed_on,
             "removal_reason": e.removal_reason, "record_id": e.record_id,
+        }
+        for e in entries
+    ]
+
+
+def present_public_entries(session, entries: list[ListEntry]) -> list[dict]:
+    """Published entries with the firm's code and name and the deciding department's short name."""
+    firms = describe_subjects(session, (e.subject_id for e in entries))
+    depts = describe_departments(session, (e.department_id for e in entries))
+    return [
+        {
+            "uscc": firms[e.subject_id]["code"], "name": firms[e.subject_id]["name"],
+            "list_label": LIST_TYPE_LABELS[e.list_type], "reason": e.reason, "decision_no": e.decision_no,
+            "department": depts[e.department_id]["short_name"], "domain": e.domain, "listed_on": e.listed_on,
+            "expires_on": e.expires_on,
         }
         for e in entries
     ]

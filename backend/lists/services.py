@@ -8,8 +8,10 @@ Seed 四(一): 严重失信 listing is done prudently, with a decision document 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from backend.common.actor import SYSTEM, Actor
@@ -28,6 +30,7 @@ from backend.staff.services import (
     require_role,
 )
 from backend.subjects.changes import subject_changed
+from backend.subjects.models import Firm
 from backend.subjects.services import find_subject_id
 
 # Lists that punish need a decision document and its legal basis (审慎认定).
@@ -128,11 +131,11 @@ def expire_list_entries(session: Session, today: date | None = None) -> int:
     subject_ids = list(session.execute(select(ListEntry.subject_id).where(due)).scalars())
     if not subject_ids:
         return 0
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(ListEntry).where(due).values(status=ListEntryStatus.EXPIRED, removed_on=today,
                                             removal_reason="期满自动移出")
         .execution_options(synchronize_session=False)
-    )
+    ))
     audit(session, SYSTEM, "list.expire", "list_entry", None, count=result.rowcount, before=today.isoformat())
     subject_changed(session, subject_ids, "list.expire")
     return result.rowcount or 0
@@ -148,7 +151,7 @@ def list_entries(
     department_code: str | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Page[ListEntry]:
     """Staff search, newest first; department reviewers see their own department's entries only
     (asking for another department is 403 ``department_scope``)."""
     stmt = department_scoped(session, actor, select(ListEntry), ListEntry.department_id, department_code)
@@ -158,4 +161,14 @@ def list_entries(
         stmt = stmt.where(ListEntry.status == ListEntryStatus(status))
     if subject_code:
         stmt = stmt.where(ListEntry.subject_id == (find_subject_id(session, subject_code) or -1))
+    return paginate(session, stmt, ListEntry.listed_on.desc(), ListEntry.id.desc(), page=page, per_page=per_page)
+
+
+def public_list_entries(session: Session, kind: ListType, *, page: int = 1, per_page: int = 20) -> Page[ListEntry]:
+    """A published list (公开名单): firms only, entries in force, newest listing first."""
+    stmt = (
+        select(ListEntry)
+        .join(Firm, Firm.id == ListEntry.subject_id)
+        .where(ListEntry.list_type == kind, ListEntry.status == ListEntryStatus.ACTIVE)
+    )
     return paginate(session, stmt, ListEntry.listed_on.desc(), ListEntry.id.desc(), page=page, per_page=per_page)

@@ -31,8 +31,7 @@ class Lists(MethodView):
         """查询名单（部门审核员仅本部门）"""
         session = get_session()
         page = services.list_entries(session, current_actor(), **args)
-        return {"items": present_entries(session, page.items), "total": page.total, "page": page.page,
-                "per_page": page.per_page}
+        return page.with_items(present_entries(session, page.items))
 
     @staff_required(WRITE_ROLES)
     @blp.doc(security=SECURITY)

@@ -44,14 +44,14 @@ def search_records(
     include_history: bool = False,
     page: int = 1,
     per_page: int = 20,
-) -> Page:
+) -> Page[CreditRecord]:
     """Records matching the filters, newest decision first. Department reviewers see their own
     department's records only; the credit office and auditors see all."""
     stmt = department_scoped(session, actor, select(CreditRecord), CreditRecord.department_id)
     if subject_code:
         subject_id = find_subject_id(session, subject_code)
         if subject_id is None:
-            return Page([], 0, page, per_page)
+            return Page.empty(page=page, per_page=per_page)
         stmt = stmt.where(CreditRecord.subject_id == subject_id)
     if kind:
         stmt = stmt.where(CreditRecord.kind == parse_kind(kind))

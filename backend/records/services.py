@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, insert, literal, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,8 +118,9 @@ def _duplicate() -> Conflict:
     return Conflict("duplicate_record", "该部门已提交过这份决定文书对该主体的信用信息；如需修改，请使用“更正”。")
 
 
-def _insert_current(session: Session, record: CreditRecord) -> None:
-    """Add and flush in a savepoint, so a concurrent duplicate is a 409, not a broken transaction."""
+def insert_current(session: Session, record: CreditRecord) -> None:
+    """Add a current record and flush it in a savepoint, so a concurrent duplicate (the unique index of
+    current decisions) is a 409 ``duplicate_record``, not a broken transaction. Every new version enters so."""
     try:
         with session.begin_nested():
             session.add(record)
@@ -143,7 +145,7 @@ def submit_record(session: Session, actor: Actor, data: Mapping[str, Any], *, to
         raise _duplicate()
     deadline = add_working_days(session, clean.decision_date, PUBLISH_WORKING_DAYS)
     record = CreditRecord(**record_values(clean, deadline, today), created_by_id=_staff_id(actor))
-    _insert_current(session, record)
+    insert_current(session, record)
     audit(session, actor, "record.create", "credit_record", record.id, kind=record.kind.value,
           department_id=record.department_id, subject_id=record.subject_id, polarity=record.polarity.value,
           published_late=record.published_late)
@@ -237,7 +239,7 @@ def supersede_record(session: Session, actor: Actor, record_id: int, changes: Ma
     _claim(session, old, RecordStatus.CORRECTED, now, is_current=False, superseded_at=now)
     values.update(version=old.version + 1, supersedes_id=old.id, batch_id=old.batch_id)
     new = CreditRecord(**values, created_by_id=_staff_id(actor))
-    _insert_current(session, new)
+    insert_current(session, new)
     audit(session, actor, "record.supersede", "credit_record", new.id, supersedes_id=old.id,
           version=new.version, fields=changed)  # the reason (free text) is kept in record_events
     subject_changed(session, {old.subject_id, new.subject_id}, "record.supersede")
@@ -245,13 +247,13 @@ def supersede_record(session: Session, actor: Actor, record_id: int, changes: Ma
 
 
 def _department_code(session: Session, department_id: int) -> str:
-    return session.get(Department, department_id).code
+    return session.get_one(Department, department_id).code
 
 
 def _as_row(session: Session, record: CreditRecord) -> dict[str, Any]:
     """The stored record as a submission row (the base a correction's changes apply to)."""
     firm = session.get(Firm, record.subject_id)
-    code = firm.uscc if firm is not None else session.get(Person, record.subject_id).id_number
+    code = firm.uscc if firm is not None else session.get_one(Person, record.subject_id).id_number
     return {
         "subject_code": code, "kind": record.kind.value,
         "severity": record.severity.value if record.severity else None,
@@ -293,12 +295,12 @@ def _claim(session: Session, record: CreditRecord, to_status: RecordStatus, now,
     """Move ``record`` out of the status (and current version) it was read in, or 409 if someone
     else moved it first. Flushes; the old row leaves the unique "current decision" index here."""
     session.flush()
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(CreditRecord)
         .where(CreditRecord.id == record.id, CreditRecord.is_current.is_(True), CreditRecord.status == record.status)
         .values(status=to_status, status_changed_at=now, **values)
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         raise Conflict("record_changed", "这条信息刚被其他人处理过，请刷新后再试。")
     session.refresh(record)
@@ -309,7 +311,7 @@ def record_history(session: Session, record_id: int) -> list[CreditRecord]:
     record = get_record(session, record_id)
     chain = [record]
     while chain[0].supersedes_id is not None:
-        chain.insert(0, session.get(CreditRecord, chain[0].supersedes_id))
+        chain.insert(0, session.get_one(CreditRecord, chain[0].supersedes_id))
     while True:
         newer = session.execute(select(CreditRecord).where(CreditRecord.supersedes_id == chain[-1].id)).scalar()
         if newer is None:

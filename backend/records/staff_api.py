@@ -47,8 +47,7 @@ class Records(MethodView):
         """查询信用信息（部门审核员仅本部门）"""
         session = get_session()
         page = queries.search_records(session, current_actor(), **args)
-        return {"items": present_records(session, page.items), "total": page.total, "page": page.page,
-                "per_page": page.per_page}
+        return page.with_items(present_records(session, page.items))
 
     @staff_required(WRITE_ROLES)
     @blp.doc(security=SECURITY)

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend.common.crypto import mask_id_number, mask_name
+from backend.common.fields import PageOut, PageQuery
 from backend.http.auth import current_actor, staff_required
 from backend.http.extensions import get_session
 from backend.staff.models import Role
@@ -17,11 +18,9 @@ blp = Blueprint("staff_agencies", __name__, url_prefix="/staff/v1/agencies",
                 description="工作台：企业授权经办审核（信用办管理员）")
 SECURITY = [{"bearer": []}]
 ROLES = [Role.CREDIT_ADMIN.value]
-_LABELS = {AgencyStatus.PENDING: "待审核", AgencyStatus.APPROVED: "已授权",
-           AgencyStatus.REJECTED: "未通过", AgencyStatus.REVOKED: "已撤销"}
 
 
-class QueueQuerySchema(Schema):
+class QueueQuerySchema(PageQuery):
     status = fields.Str(load_default=AgencyStatus.PENDING.value,
                         validate=validate.OneOf([s.value for s in AgencyStatus] + ["all"]),
                         metadata={"description": "pending（默认）/ approved / rejected / revoked / all"})
@@ -42,8 +41,8 @@ class StaffAgencySchema(Schema):
     applicant_name = fields.Function(lambda a: mask_name(a.person.name), metadata={"description": "申请人（脱敏）"})
     applicant_id_number = fields.Function(lambda a: mask_id_number(a.person.id_number))
     account_id = fields.Int()
-    status = fields.Function(lambda a: AgencyStatus(a.status).value)
-    status_label = fields.Function(lambda a: _LABELS[AgencyStatus(a.status)])
+    status = fields.Function(svc.status_value)
+    status_label = fields.Function(svc.status_label)
     role_title = fields.Str()
     evidence_note = fields.Str(allow_none=True, metadata={"description": "申请说明"})
     requested_at = fields.DateTime()
@@ -53,20 +52,20 @@ class StaffAgencySchema(Schema):
     valid_until = fields.Date(allow_none=True)
 
 
+class StaffAgencyPage(PageOut):
+    items = fields.List(fields.Nested(StaffAgencySchema))
+
+
 @blp.route("")
 class AgencyQueue(MethodView):
     @staff_required(roles=ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(QueueQuerySchema, location="query")
-    @blp.response(200, StaffAgencySchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """授权申请队列（按申请时间先后，最早的在前；分页信息见 X-Pagination 头）。"""
+    @blp.response(200, StaffAgencyPage)
+    def get(self, args):
+        """授权申请队列（按申请时间先后，最早的在前）。"""
         status = None if args["status"] == "all" else AgencyStatus(args["status"])
-        items, total = svc.list_agencies(get_session(), status=status, page=pagination_parameters.page,
-                                         per_page=pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return items
+        return svc.list_agencies(get_session(), status=status, page=args["page"], per_page=args["per_page"])
 
 
 @blp.route("/<int:agency_id>/decision")

@@ -38,7 +38,7 @@ from backend.platform.errors import (
 )
 from backend.subjects.identity import IdentityVerifier, VerifierUnavailable, is_self_declared, load_verifier
 from backend.subjects.models import Account, IdentityLevel, Person, RefreshToken
-from backend.subjects.services import _clean_name, id_number_index, register_person, view_person
+from backend.subjects.services import clean_name, id_number_index, register_person, view_person
 
 DEV_PREFIX = "dev:"
 _DEV_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -232,7 +232,7 @@ def bind_identity(
     """
     account = get_account(session, actor)
     rid = parse_resident_id(id_number)
-    clean = _clean_name(name)
+    clean = clean_name(name)
     if verifier is None or (require_real and is_self_declared(verifier)):
         raise _verifier_unavailable()
     try:

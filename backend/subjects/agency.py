@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
+from backend.common.paging import Page, paginate
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person
@@ -27,6 +28,23 @@ MAX_VALIDITY_DAYS = 5 * 366
 
 
 today_cn = china_today
+
+STATUS_LABELS = {
+    AgencyStatus.PENDING: "待审核",
+    AgencyStatus.APPROVED: "已授权",
+    AgencyStatus.REJECTED: "未通过",
+    AgencyStatus.REVOKED: "已撤销",
+}
+
+
+def status_value(agency: FirmAgency) -> str:
+    """The agency's state as the APIs spell it (``pending`` …)."""
+    return AgencyStatus(agency.status).value
+
+
+def status_label(agency: FirmAgency) -> str:
+    """The agency's state as a person reads it (待审核 …)."""
+    return STATUS_LABELS[AgencyStatus(agency.status)]
 
 
 def _active_agency_filter(today: date):
@@ -173,16 +191,12 @@ def withdraw_agency(session: Session, actor: Actor, agency_id: int) -> FirmAgenc
 
 def list_agencies(
     session: Session, *, status: AgencyStatus | None = AgencyStatus.PENDING, page: int = 1, per_page: int = 20
-) -> tuple[list[FirmAgency], int]:
-    """The review queue: agencies with ``status`` (all if None), oldest request first; (page, total)."""
-    where = [FirmAgency.status == status] if status is not None else []
-    total = session.execute(select(func.count()).select_from(FirmAgency).where(*where)).scalar_one()
-    items = session.execute(
-        select(FirmAgency).where(*where).options(selectinload(FirmAgency.firm), selectinload(FirmAgency.person))
-        .order_by(FirmAgency.requested_at, FirmAgency.id)
-        .offset((page - 1) * per_page).limit(per_page)
-    ).scalars()
-    return list(items), total
+) -> Page[FirmAgency]:
+    """The review queue: agencies with ``status`` (all if None), oldest request first."""
+    stmt = select(FirmAgency).options(selectinload(FirmAgency.firm), selectinload(FirmAgency.person))
+    if status is not None:
+        stmt = stmt.where(FirmAgency.status == status)
+    return paginate(session, stmt, FirmAgency.requested_at, FirmAgency.id, page=page, per_page=per_page)
 
 
 def decide_agency(

@@ -53,9 +53,6 @@ def clean_name(raw: object) -> str:
     return name
 
 
-_clean_name = clean_name  # the first callers imported it under this name
-
-
 def normalize_phone(raw: object) -> str | None:
     """A phone as stored: digits only, ``+86`` dropped; ``None`` for an empty value.
 

@@ -1,109 +1,34 @@
-"""Generic test factories shared by every context's tests (add yours; keep them generic).
+"""Test factories, one module per context (add yours beside them; keep them generic).
 
-Staff users get a cheap argon2 hash (fast tests); the first real login re-hashes it with the
-production parameters, which is itself a tested behaviour.
+``staff`` (departments, staff users, staff headers), ``subjects`` (firms, persons, accounts, agencies),
+``records``, ``lists``, ``commitments``. ``cards`` and ``evaluation`` arrange the shapes those tests
+need on top of them. The common names stay importable from ``tests.factories``.
 """
 
-from __future__ import annotations
+from tests.factories.commitments import make_commitment
+from tests.factories.lists import make_listing
+from tests.factories.records import make_record
+from tests.factories.staff import (
+    FAST_HASHER,
+    STAFF_PASSWORD,
+    department_named,
+    make_department,
+    make_staff,
+    seeded_department,
+    staff_headers,
+)
+from tests.factories.subjects import (
+    account_headers,
+    approve_agent,
+    bound_account,
+    make_account,
+    make_firm,
+    make_person,
+    make_subject,
+)
 
-import itertools
-
-from argon2 import PasswordHasher
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, sign
-from backend.staff.models import Department, OrgType, Role, StaffUser
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-STAFF_PASSWORD = "Huaian2020credit"
-_seq = itertools.count(1)
-
-# Organisation type a role's user belongs to by default.
-_ROLE_ORG = {
-    Role.CREDIT_ADMIN: OrgType.CREDIT_OFFICE,
-    Role.AUDITOR: OrgType.CREDIT_OFFICE,
-    Role.DEPT_REVIEWER: OrgType.GOVERNMENT,
-    Role.BANK_PARTNER: OrgType.BANK,
-    Role.MERCHANT: OrgType.MERCHANT,
-}
-
-
-def make_department(db: Session, org_type: OrgType | str = OrgType.GOVERNMENT, code: str | None = None,
-                    **fields) -> Department:
-    """A new organisation (unique code/name; never one of the seeded departments)."""
-    n = next(_seq)
-    code = code or f"T{n:04d}"
-    dept = Department(code=code, name=fields.pop("name", f"测试单位{code}"), short_name=fields.pop("short_name", code),
-                      org_type=OrgType(org_type), **fields)
-    db.add(dept)
-    db.flush()
-    return dept
-
-
-def seeded_department(db: Session, code: str) -> Department:
-    """One of the departments migration 0003 seeds (FGW, SCJG, FY …)."""
-    return db.execute(select(Department).where(Department.code == code)).scalar_one()
-
-
-def make_staff(db: Session, role: Role | str = Role.CREDIT_ADMIN, department: Department | None = None, *,
-               username: str | None = None, password: str = STAFF_PASSWORD, with_department: bool = True,
-               **fields) -> StaffUser:
-    """A staff user; by default in a new organisation of the type its role needs."""
-    role = Role(role)
-    if department is None and with_department:
-        department = make_department(db, _ROLE_ORG[role])
-    user = StaffUser(
-        username=username or f"staff{next(_seq)}",
-        display_name=fields.pop("display_name", "测试人员"),
-        password_hash=FAST_HASHER.hash(password),
-        role=role,
-        department_id=department.id if department else None,
-        **fields,
-    )
-    db.add(user)
-    db.flush()
-    return user
-
-
-def staff_headers(app, user: StaffUser) -> dict[str, str]:
-    token = sign(app.config["SECRET_KEY"], STAFF_TOKEN, {"s": user.id, "v": user.token_version})
-    return {"Authorization": f"Bearer {token}"}
-
-
-def make_account(db: Session, **fields):
-    from backend.subjects.models import Account
-
-    account = Account(openid=fields.pop("openid", f"openid-test-{next(_seq)}"), **fields)
-    db.add(account)
-    db.flush()
-    return account
-
-
-def account_headers(app, account) -> dict[str, str]:
-    token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": account.id})
-    return {"Authorization": f"Bearer {token}"}
-
-
-def make_firm(db: Session, uscc: str | None = None, name: str | None = None, **fields):
-    """A registered firm (信用主体·法人) with a fresh valid 统一社会信用代码 in 淮安区 unless given."""
-    from backend.common.actor import SYSTEM
-    from backend.common.ids import make_uscc
-    from backend.subjects.services import register_firm
-
-    n = next(_seq)
-    uscc = uscc or make_uscc("91", "320803", f"MA{n:06d}")
-    return register_firm(db, SYSTEM, uscc=uscc, name=name or f"淮安测试企业{n}有限公司", **fields)
-
-
-def make_person(db: Session, id_number: str | None = None, name: str = "张三", **fields):
-    """A registered person (信用主体·自然人) with a fresh valid resident ID unless given."""
-    from datetime import date, timedelta
-
-    from backend.common.actor import SYSTEM
-    from backend.common.ids import make_resident_id
-    from backend.subjects.services import register_person
-
-    n = next(_seq)
-    id_number = id_number or make_resident_id("320803", date(1970, 1, 1) + timedelta(days=n), n % 1000)
-    return register_person(db, SYSTEM, id_number=id_number, name=name, **fields)
+__all__ = [
+    "FAST_HASHER", "STAFF_PASSWORD", "account_headers", "approve_agent", "bound_account", "department_named",
+    "make_account", "make_commitment", "make_department", "make_firm", "make_listing", "make_person",
+    "make_record", "make_staff", "make_subject", "seeded_department", "staff_headers",
+]

@@ -1,15 +1,13 @@
-"""Rows for evaluation tests: subjects, credit records, list entries and commitments, inserted directly.
+"""Rows for the evaluation tests (tests/evaluation/): subjects, records, list entries and commitments.
 
-Kept private to the evaluation tests (the records and lists contexts have their own services);
-they only need the columns the evaluation engine reads.
+Built on the per-context factories with fixed dates (the engine is evaluated on a given day) and one
+test department, 评价测试部门; a bare subject row is enough for the engine.
 """
 
 from __future__ import annotations
 
-import itertools
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.commitments.models import Commitment
@@ -17,24 +15,17 @@ from backend.lists.models import ListEntry
 from backend.records.models import CreditRecord
 from backend.staff.models import Department, OrgType
 from backend.subjects.models import Subject
+from tests.factories.commitments import make_commitment
+from tests.factories.lists import make_listing
+from tests.factories.records import make_record
+from tests.factories.staff import department_named
+from tests.factories.subjects import make_subject
 
-_seq = itertools.count(1)
+subject = make_subject
 
 
 def department(db: Session) -> Department:
-    dept = db.execute(select(Department).where(Department.code == "EVAL-TEST")).scalar()
-    if dept is None:
-        dept = Department(code="EVAL-TEST", name="评价测试部门", short_name="评价测试", org_type=OrgType.GOVERNMENT)
-        db.add(dept)
-        db.flush()
-    return dept
-
-
-def subject(db: Session, kind: str = "firm") -> Subject:
-    s = Subject(kind=kind)
-    db.add(s)
-    db.flush()
-    return s
+    return department_named(db, "EVAL-TEST", name="评价测试部门", short_name="评价测试", org_type=OrgType.GOVERNMENT)
 
 
 def record(
@@ -51,18 +42,9 @@ def record(
     is_current: bool = True,
     title: str = "测试记录",
 ) -> CreditRecord:
-    n = next(_seq)
-    rec = CreditRecord(
-        subject_id=subj.id, kind=kind, polarity=polarity, department_id=department(db).id,
-        decision_no=f"淮区测〔2026〕{n}号", decision_date=decided, title=title, severity=severity,
-        publicity_start=decided, publish_deadline=decided + timedelta(days=9),
-        publicity_min_end=decided + timedelta(days=min_days) if min_days is not None else None,
-        publicity_max_end=decided + timedelta(days=max_days) if max_days is not None else None,
-        rule_version="test", status=status, is_current=is_current,
-    )
-    db.add(rec)
-    db.flush()
-    return rec
+    return make_record(db, subj.id, kind, department_id=department(db).id, decided=decided, polarity=polarity,
+                       severity=severity, status=status, min_days=min_days, max_days=max_days, is_current=is_current,
+                       title=title)
 
 
 def listing(
@@ -74,13 +56,8 @@ def listing(
     listed: date = date(2026, 1, 1),
     expires: date | None = None,
 ) -> ListEntry:
-    entry = ListEntry(
-        subject_id=subj.id, list_type=list_type, department_id=department(db).id, reason="测试",
-        listed_on=listed, expires_on=expires, status=status,
-    )
-    db.add(entry)
-    db.flush()
-    return entry
+    return make_listing(db, subj.id, list_type, department_id=department(db).id, listed=listed, status=status,
+                        expires=expires)
 
 
 def commitment(
@@ -92,10 +69,5 @@ def commitment(
     closed: date | None = date(2025, 12, 1),
     commitment_type: str = "disclosure",
 ) -> Commitment:
-    c = Commitment(
-        subject_id=subj.id, type=commitment_type, department_id=department(db).id, matter="测试承诺事项",
-        content="测试承诺内容", signed_on=signed, status=status, closed_on=closed if status != "active" else None,
-    )
-    db.add(c)
-    db.flush()
-    return c
+    return make_commitment(db, subj.id, department_id=department(db).id, status=status, signed=signed, closed=closed,
+                           commitment_type=commitment_type)

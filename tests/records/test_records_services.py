@@ -272,11 +272,11 @@ def test_expiry_job_commits_its_own_session(db, reviewer, firm):
 
 def test_racing_duplicate_is_a_conflict_and_the_transaction_survives(db, reviewer, firm):
     """Two requests that both passed the duplicate check: the unique index refuses the second."""
-    from backend.records.services import _insert_current
+    from backend.records.services import insert_current
 
     first = submit_record(db, reviewer, penalty(firm), today=TODAY)
     twin = CreditRecord(**{c.key: getattr(first, c.key) for c in CreditRecord.__table__.columns if c.key != "id"})
-    err = refusal(_insert_current, db, twin)
+    err = refusal(insert_current, db, twin)
     assert (err.status, err.reason) == (409, "duplicate_record")
     assert db.get(CreditRecord, first.id).is_current  # the savepoint rolled back; the session still works
     assert submit_record(db, reviewer, penalty(firm, decision_no="另一份"), today=TODAY).id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -59,9 +58,9 @@ def test_full_flow_apply_approve_act(client, db, headers, account, firm, admin):
 
     queue = client.get("/staff/v1/agencies", headers=admin)
     assert queue.status_code == 200
-    item = next(i for i in queue.json if i["id"] == agency["id"])
+    item = next(i for i in queue.json["items"] if i["id"] == agency["id"])
     assert item["applicant_name"] == "陈**" and "*" in item["applicant_id_number"]
-    assert json.loads(queue.headers["X-Pagination"])["total"] >= 1
+    assert queue.json["total"] >= 1
 
     resp = decide(client, admin, agency["id"], approve=True, note="材料齐全")
     assert resp.status_code == 200, resp.json
@@ -188,14 +187,14 @@ def test_queue_oldest_first_and_paginated(client, db, app, firm, admin):
         acc = make_account(db, person_id=p.id, identity_level="self_declared")
         db.flush()
         ids.append(apply(client, account_headers(app, acc), firm.uscc).json["id"])
-    page1 = client.get("/staff/v1/agencies?status=pending&page=1&page_size=2", headers=admin)
-    page2 = client.get("/staff/v1/agencies?status=pending&page=2&page_size=2", headers=admin)
-    got = [i["id"] for i in page1.json + page2.json]
+    page1 = client.get("/staff/v1/agencies?status=pending&page=1&per_page=2", headers=admin)
+    page2 = client.get("/staff/v1/agencies?status=pending&page=2&per_page=2", headers=admin)
+    got = [i["id"] for i in page1.json["items"] + page2.json["items"]]
     assert got == ids
-    assert json.loads(page1.headers["X-Pagination"])["total"] == 3
+    assert (page1.json["total"], page1.json["page"], page1.json["per_page"]) == (3, 1, 2)
 
 
-@pytest.mark.parametrize("query", ["status=bogus", "page=0", "page_size=100000", "page=abc"])
+@pytest.mark.parametrize("query", ["status=bogus", "page=0", "per_page=100000", "page=abc", "page=100001"])
 def test_queue_bad_query_is_422(client, admin, query):
     resp = client.get(f"/staff/v1/agencies?{query}", headers=admin)
     assert resp.status_code == 422
