@@ -7,6 +7,7 @@ import time
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from backend.platform.db import utcnow
 from backend.platform.jobs import InlineQueue, RQQueue, get_queue
@@ -14,8 +15,9 @@ from backend.platform.schedule import PERIODIC_JOBS
 from backend.platform.scheduler import Scheduler, job_status, local
 
 
-def _new_session():
-    return current_app.extensions["database"].new_session()
+def _new_session() -> Session:
+    session: Session = current_app.extensions["database"].new_session()
+    return session
 
 
 @click.group("jobs")

@@ -17,8 +17,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, delete, select, update
+from sqlalchemy import CursorResult, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -115,6 +116,7 @@ class Scheduler:
             run = sess.get(PeriodicRun, (job.name, slot))
             if run is None or run.attempts > len(BACKOFF):
                 return False
+            error: str | None
             if run.state == QUEUED and now - run.claimed_at >= STALE_AFTER:
                 error = f"no outcome within {STALE_AFTER} (worker lost?)"
             elif run.state == FAILED and now - run.claimed_at >= timedelta(seconds=BACKOFF[run.attempts - 1]):
@@ -122,15 +124,16 @@ class Scheduler:
             else:
                 return False
             # Conditional on the attempt count: of several schedulers, one moves it on.
-            moved = sess.execute(
+            result: CursorResult[Any] = sess.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
                 update(PeriodicRun)
                 .where(PeriodicRun.job == job.name, PeriodicRun.slot == slot,
                        PeriodicRun.attempts == run.attempts, PeriodicRun.state == run.state)
                 .values(state=QUEUED, attempts=run.attempts + 1, claimed_at=now, error=error)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
+            moved = result.rowcount
             sess.commit()
-            return moved == 1
+            return bool(moved == 1)
         finally:
             sess.close()
 
