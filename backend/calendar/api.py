@@ -6,14 +6,17 @@ administrators (信用办管理员) enter or remove exceptions.
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from backend.calendar import notice
 from backend.calendar import services as svc
 from backend.common.clock import china_today
 from backend.http.auth import current_actor, staff_required
 from backend.http.extensions import get_session
+from backend.platform.errors import ValidationFailed
 from backend.staff.models import Role
 
 blp = Blueprint(
@@ -32,13 +35,16 @@ class CalendarDaySchema(Schema):
     weekday = fields.Function(lambda e: svc.weekday_label(e.day))
     is_workday = fields.Bool()
     name = fields.Str()
-    source = fields.Str(metadata={"description": "chinesecalendar（自动导入）或 staff（人工录入）"})
-    updated_at = fields.DateTime()
+    source = fields.Str(metadata={"description": "chinesecalendar（自动导入）、staff（人工录入）或 provisional（推算）"})
+    provisional = fields.Bool(dump_default=False,
+                              metadata={"description": "true = 按放假办法推算的暂定法定节假日，尚无国务院通知"})
+    updated_at = fields.DateTime(allow_none=True)
 
 
 class YearCalendarSchema(Schema):
     year = fields.Int()
     has_entries = fields.Bool()
+    provisional = fields.Bool(metadata={"description": "true = 全年为推算的暂定法定节假日"})
     warning = fields.Str(allow_none=True)
     holidays = fields.Int(metadata={"description": "落在工作日的法定节假日天数"})
     makeup_workdays = fields.Int(metadata={"description": "周末调休上班天数"})
@@ -52,6 +58,7 @@ class DayInfoSchema(Schema):
     name = fields.Str(allow_none=True)
     source = fields.Str(allow_none=True)
     is_exception = fields.Bool()
+    provisional = fields.Bool()
 
 
 class DayInputSchema(Schema):
@@ -71,6 +78,42 @@ class AddResultSchema(Schema):
     result_weekday = fields.Function(lambda r: svc.weekday_label(r.result))
     missing_years = fields.List(fields.Int())
     warning = fields.Str(allow_none=True)
+
+
+class NoticeDaySchema(Schema):
+    day = fields.Str(required=True, metadata={"description": "2027-01-01"})
+    is_workday = fields.Bool(required=True, metadata={"description": "true = 调休上班，false = 放假"})
+    name = fields.Str(required=True)
+
+
+class NoticeInputSchema(Schema):
+    days = fields.List(fields.Nested(NoticeDaySchema), required=True)
+
+
+class NoticeReportSchema(Schema):
+    year = fields.Int()
+    holidays = fields.Int()
+    makeup_workdays = fields.Int()
+    replaced = fields.Int(metadata={"description": "被替换的原有条目数"})
+
+
+@blp.route("/<int:year>/notice")
+class YearNotice(MethodView):
+    @staff_required(roles=[Role.CREDIT_ADMIN])
+    @blp.response(200, NoticeReportSchema)
+    @blp.doc(security=_SECURED)
+    def put(self, year):
+        """录入一年的国务院放假通知，整体替换该年的安排（JSON 的 days，或上传 CSV/XLSX 文件 file：日期、类型、名称）"""
+        upload = request.files.get("file")
+        if upload is not None:
+            rows = notice.read_notice_file(upload.filename or "", upload.read(notice.MAX_BYTES + 1))
+        else:
+            try:
+                rows = NoticeInputSchema().load(request.get_json(silent=True) or {})["days"]
+            except ValidationError as err:
+                raise ValidationFailed("calendar_notice_invalid", "请以 days 列表提交通知的日期（day、is_workday、name）。",
+                                       errors=err.messages) from None
+        return notice.import_year_notice(get_session(), current_actor(), year, rows)
 
 
 @blp.route("")

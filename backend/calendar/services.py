@@ -2,8 +2,10 @@
 
 ``calendar_days`` holds only the exceptions to Monday–Friday: official holidays on weekdays and
 make-up working days (调休上班) on weekends. ``chinesecalendar`` seeds 2004–2026; for later years
-the credit office enters the State Council's yearly notice by hand. A staff entry is never
-overwritten by :func:`sync_from_chinesecalendar`.
+the credit office enters the State Council's yearly notice, day by day or as a whole file
+(:mod:`backend.calendar.notice`). Until then a year shows its derived statutory holidays, marked
+provisional (:mod:`backend.calendar.statutory`). A staff entry is never overwritten by
+:func:`sync_from_chinesecalendar`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar.models import CalendarDay
+from backend.calendar.statutory import BASIS as STATUTORY_BASIS
+from backend.calendar.statutory import SOURCE_PROVISIONAL, provisional_exceptions
 from backend.calendar.workdays import add_working_days, years_without_entries
 from backend.common.actor import Actor
 from backend.common.audit import audit
@@ -26,6 +30,8 @@ SOURCE_STAFF = "staff"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_DAYS = 3650
 NO_ENTRIES_WARNING = "该年度尚未录入节假日安排，按周末计算"
+PROVISIONAL_WARNING = (f"{{year}}年尚未录入国务院放假通知：暂按{STATUTORY_BASIS}推算法定节假日（暂定，不含调休上班日），"
+                       "请录入当年通知后以通知为准")
 WEEKDAY_NAMES = "一二三四五六日"
 
 # chinesecalendar's English holiday names in Chinese.
@@ -68,18 +74,36 @@ def check_year(year: int, field_name: str = "year") -> int:
     return year
 
 
+@dataclass(frozen=True)
+class ProvisionalDay:
+    """A derived statutory holiday of a year without entries (shown like a stored entry)."""
+
+    day: date
+    name: str
+    is_workday: bool = False
+    source: str = SOURCE_PROVISIONAL
+    updated_at: None = None
+    provisional: bool = True
+
+
 @dataclass
 class YearCalendar:
     year: int
-    entries: list[CalendarDay]
+    entries: list  # CalendarDay rows, or the year's ProvisionalDay list when it has none
 
     @property
     def has_entries(self) -> bool:
-        return bool(self.entries)
+        return any(not getattr(e, "provisional", False) for e in self.entries)
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.entries) and not self.has_entries
 
     @property
     def warning(self) -> str | None:
-        return None if self.entries else NO_ENTRIES_WARNING
+        if self.has_entries:
+            return None
+        return PROVISIONAL_WARNING.format(year=self.year) if self.entries else NO_ENTRIES_WARNING
 
     @property
     def holidays(self) -> int:
@@ -98,6 +122,8 @@ def get_year(session: Session, year: int) -> YearCalendar:
         .where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))
         .order_by(CalendarDay.day)
     ).scalars().all()
+    if not entries:
+        return YearCalendar(year, [ProvisionalDay(d, n) for d, n in sorted(provisional_exceptions(year).items())])
     return YearCalendar(year, list(entries))
 
 
@@ -108,11 +134,15 @@ class DayInfo:
     name: str | None
     source: str | None
     is_exception: bool
+    provisional: bool = False
 
 
 def describe_day(session: Session, day: date) -> DayInfo:
     entry = session.get(CalendarDay, day)
     if entry is None:
+        derived = provisional_exceptions(day.year).get(day)
+        if derived and years_without_entries(session, day.year, day.year):
+            return DayInfo(day, False, derived, SOURCE_PROVISIONAL, True, provisional=True)
         return DayInfo(day, day.weekday() < 5, None, None, False)
     return DayInfo(day, entry.is_workday, entry.name, entry.source, True)
 
@@ -162,7 +192,7 @@ class WorkingDaysResult:
         if not self.missing_years:
             return None
         years = "、".join(f"{y}年" for y in self.missing_years)
-        return f"{years}尚未录入节假日安排，按周末计算"
+        return f"{years}尚未录入节假日安排，按{STATUTORY_BASIS}推算的法定节假日（暂定）和周末计算"
 
 
 def compute_working_days(session: Session, start: date, days: int) -> WorkingDaysResult:

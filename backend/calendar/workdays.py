@@ -1,8 +1,10 @@
 """Working days (工作日): Monday–Friday, minus official holidays, plus make-up working days (调休上班).
 
 The exceptions live in ``calendar_days`` (seeded from ``chinesecalendar`` for 2004–2026, edited by
-staff for later years). For a year with no entries at all, weekends alone decide, with a logged
-warning: a deadline in 2027 computes, it never raises.
+staff for later years). For a year with no entries at all (2025 or later), the statutory holidays
+of 《全国年节及纪念日放假办法》 are derived (:mod:`backend.calendar.statutory`) and count as
+*provisional* holidays, with a logged warning naming the year: a deadline in 2027 skips 2027-01-01
+and never raises. The first staff entry for the year replaces the derivation.
 
 Cost: :func:`add_working_days` reads the calendar with one query (the exceptions of every year its
 window touches, which also tells which years have no entries). Bulk callers (a 10,000-row import)
@@ -19,6 +21,7 @@ from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
 from backend.calendar.models import CalendarDay
+from backend.calendar.statutory import provisional_exceptions
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class WorkCalendar:
     last_year: int
     exceptions: dict[date, bool] = field(default_factory=dict)
     years_with_entries: set[int] = field(default_factory=set)
+    provisional: set[date] = field(default_factory=set)  # derived holidays of years without entries
 
     @property
     def missing_years(self) -> list[int]:
@@ -86,6 +90,10 @@ def load_calendar(session: Session, first_year: int, last_year: int) -> WorkCale
     for day, is_workday in rows:
         cal.exceptions[day] = bool(is_workday)
         cal.years_with_entries.add(day.year)
+    for year in cal.missing_years:
+        for day in provisional_exceptions(year):
+            cal.exceptions[day] = False
+            cal.provisional.add(day)
     return cal
 
 
@@ -103,21 +111,24 @@ def years_without_entries(session: Session, first_year: int, last_year: int) -> 
 
 def _warn_missing(missing: list[int]) -> None:
     if missing:
-        log.warning("working-day calendar has no entries for %s: counting weekends only", missing)
+        log.warning("working-day calendar has no entries for %s: counting derived statutory holidays "
+                    "(provisional, no make-up working days) and weekends", missing)
 
 
 def is_working_day(session: Session, day: date) -> bool:
     override = session.execute(select(CalendarDay.is_workday).where(CalendarDay.day == day)).scalar()
     if override is not None:
         return bool(override)
+    if day in provisional_exceptions(day.year) and years_without_entries(session, day.year, day.year):
+        return False
     return day.weekday() < 5
 
 
 def add_working_days(session: Session, start: date, n: int) -> date:
     """The date ``n`` working days after ``start`` (``start`` itself not counted); n ≥ 0.
 
-    Years without any calendar entry count weekends only, with a logged warning; never raises
-    for an unknown year.
+    Years without any calendar entry count their derived statutory holidays (provisional) and
+    weekends, with a logged warning; never raises for an unknown year.
     """
     if n < 0:
         raise ValueError("n must be >= 0")
@@ -132,6 +143,7 @@ def add_working_days(session: Session, start: date, n: int) -> date:
             more = load_calendar(session, day.year, (day + timedelta(days=2 * left + _SLACK_DAYS)).year)
             cal.exceptions.update(more.exceptions)
             cal.years_with_entries |= more.years_with_entries
+            cal.provisional |= more.provisional
             cal.last_year = more.last_year
         if cal.is_working_day(day):
             left -= 1

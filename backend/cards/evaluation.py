@@ -29,7 +29,8 @@ def evaluation_from_rows(kind: str, record_rows: Iterable, list_rows: Iterable, 
     records = [
         RecordFact(id=r.id, kind=_v(r.kind), polarity=_v(r.polarity), severity=_v(r.severity), status=_v(r.status),
                    decision_date=r.decision_date, publicity_min_end=r.publicity_min_end,
-                   publicity_max_end=r.publicity_max_end, title=r.title or "")
+                   publicity_max_end=r.publicity_max_end, title=r.title or "",
+                   rule_version=r.rule_version or "")
         for r in record_rows
     ]
     lists = [

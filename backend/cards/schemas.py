@@ -107,6 +107,7 @@ class CardRecordSchema(_Open):
     status = fields.String()
     status_label = fields.String(metadata={"description": "公示中、异议中、已修复 …"})
     publicity_max_end = fields.String(allow_none=True)
+    publication_label = fields.String(allow_none=True, metadata={"description": "“不公示”：仅本人可见（轻微失信信息原则上不予公示）"})
 
 
 class CardSchema(_Open):

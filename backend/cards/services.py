@@ -39,11 +39,12 @@ from backend.records.models import (
     CreditRecord,
     RecordStatus,
 )
+from backend.records.publicity import NOT_PUBLISHED_LABEL, is_public_on, withheld
 from backend.staff.models import Department
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import require_identity
 
-CARD_FORMAT = 2  # bump when the cached form changes: entries of another format are reassembled
+CARD_FORMAT = 3  # bump when the cached form changes: entries of another format are reassembled
 IDENTITY_PURPOSE = "card.identity"  # AES-GCM associated data of the cached unmasked identity
 MAX_RECORDS = 200  # newest first; counts cover all of them
 
@@ -79,7 +80,7 @@ _RECORDS = (
         CreditRecord.id, CreditRecord.kind, CreditRecord.polarity, CreditRecord.title, CreditRecord.summary,
         CreditRecord.decision_no, CreditRecord.decision_date, CreditRecord.severity, CreditRecord.status,
         CreditRecord.publicity_start, CreditRecord.publicity_min_end, CreditRecord.publicity_max_end,
-        Department.short_name,
+        CreditRecord.publication, CreditRecord.publication_basis, CreditRecord.rule_version, Department.short_name,
     )
     .join(Department, Department.id == CreditRecord.department_id)
     .where(CreditRecord.subject_id == bindparam("subject_id"), CreditRecord.is_current.is_(True))
@@ -132,11 +133,8 @@ def _records(session: Session, subject_id: int, today: date) -> tuple[list, list
     counts: dict[str, dict] = {}
     for r in rows:
         in_effect = r.status in IN_EFFECT
-        public = (
-            r.status == RecordStatus.PUBLICIZING
-            and r.publicity_start <= today
-            and (r.publicity_max_end is None or r.publicity_max_end >= today)
-        )
+        public = is_public_on(r, today)  # the records context decides (轻微 不予公示, 警告, exceptions)
+        hidden = withheld(r)
         kind = str(r.kind)
         c = counts.setdefault(kind, {"kind": kind, "label": RECORD_KIND_LABELS[r.kind], "count": 0, "public_count": 0})
         c["count"] += in_effect
@@ -150,7 +148,8 @@ def _records(session: Session, subject_id: int, today: date) -> tuple[list, list
                 "severity_label": SEVERITY_LABELS.get(r.severity) if r.severity else None,
                 "status": str(r.status), "status_label": RECORD_STATUS_LABELS[r.status],
                 "publicity_max_end": r.publicity_max_end.isoformat() if r.publicity_max_end else None,
-                "in_effect": in_effect, "public": public,
+                "publication_label": NOT_PUBLISHED_LABEL if hidden else None,
+                "in_effect": in_effect, "public": public, "withheld": hidden,
             })
     return rows, items, counts
 
@@ -254,7 +253,7 @@ def _list_status(entries: list[dict], types=tuple(ListType)) -> list[dict]:
 
 
 def _strip(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k not in ("in_effect", "public")}
+    return {k: v for k, v in record.items() if k not in ("in_effect", "public", "withheld")}
 
 
 def _identity_of(card: dict, unmasked: bool) -> dict:
@@ -273,8 +272,11 @@ def render_card(card: dict, audience: Audience, *, unmasked: bool = False) -> di
     if audience is Audience.PUBLIC:
         return _render_public(card)
     if audience is Audience.SHARED:
-        records = [_strip(r) for r in card["records"] if r["in_effect"]]
+        records = [_strip(r) for r in card["records"] if r["in_effect"] and not r["withheld"]]
+        hidden = {r["id"] for r in card["records"] if r["withheld"]}
         ev = {k: v for k, v in ev.items() if k != "hints"} if ev else None
+        if ev and hidden:  # a reason names its record: a withheld one stays with the owner
+            ev["explanation"] = [i for i in ev["explanation"] if i.get("record_id") not in hidden]
         unmasked = False
     else:
         records = [_strip(r) for r in card["records"]]

@@ -47,6 +47,9 @@ PROVINCES = {
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
     "65", "71", "81", "82",
 }
+# 港澳台居民居住证 numbers (《港澳台居民居住证申领发放办法》, 国办发〔2018〕81号) follow GB 11643-1999 with
+# these region codes and the same check digit; they identify a person for binding and records.
+RESIDENCE_PERMIT_REGIONS = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
 HUAIAN_DISTRICT = "320803"  # 江苏省淮安市淮安区
 # Central-level bodies (国家机关, 中央事业单位) carry the national code 100000 in their USCC.
 NATIONAL_REGION = "100000"
@@ -203,12 +206,18 @@ class ResidentID:
         """``M`` for an odd sequence number, ``F`` for an even one."""
         return "M" if int(self.number[16]) % 2 else "F"
 
+    @property
+    def is_residence_permit(self) -> bool:
+        """A 港澳台居民居住证 number (region 810000 / 820000 / 830000) rather than a 居民身份证."""
+        return self.region in RESIDENCE_PERMIT_REGIONS
+
     def __str__(self) -> str:
         return self.number
 
 
 def parse_resident_id(raw: object, field: str = "id_number", today: date | None = None) -> ResidentID:
-    """Normalise and validate a 居民身份证号码 (GB 11643-1999)."""
+    """Normalise and validate a 居民身份证号码 (GB 11643-1999) or a 港澳台居民居住证 number (same
+    layout and check digit, region 810000 / 820000 / 830000)."""
     number = normalize_code(raw)
     if not number:
         raise _fail("id_empty", "请填写身份证号码。", field)
@@ -218,7 +227,8 @@ def parse_resident_id(raw: object, field: str = "id_number", today: date | None 
         raise _fail("id_length", f"身份证号码应为18位，您输入的是{len(number)}位。", field)
     if not _ascii_digits(number[:17]) or not (number[17] in _DIGITS or number[17] == "X"):
         raise _fail("id_charset", "身份证号码前17位应为数字，最后一位为数字或 X。", field)
-    if number[:2] not in PROVINCES or number[2:6] == "0000":
+    permit = number[:6] in RESIDENCE_PERMIT_REGIONS
+    if not permit and (number[:2] not in PROVINCES or number[2:6] == "0000"):
         raise _fail("id_region", "身份证号码前6位（地区码）不正确。", field)
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -242,7 +242,7 @@ class RecordFactory:
             window = self._windows.get(key)
             if window is None:
                 w = publicity_window(p.kind, severity, day, p.template.domain, polarity)
-                window = self._windows[key] = (w.start, w.min_end, w.max_end, w.rule_version)
+                window = self._windows[key] = (w.start, w.min_end, w.max_end, w.rule_version, w.publication)
             if rand() < 0.03:  # published late (逾期公示)
                 published = min(deadline + timedelta(days=1 + int(rand() * 19)), today)
             else:
@@ -257,7 +257,7 @@ class RecordFactory:
                 amount = int(lo + rand() * (hi - lo)) // 100 * 100
             yield (
                 subject_id, *head, data.decision_number(p.template, day.year, self.serial(p.template.doc, day.year)),
-                day, *tail, amount, window[0], window[1], max_end, deadline, published > deadline, window[3],
+                day, *tail, amount, window[0], window[1], max_end, deadline, published > deadline, window[3], window[4],
                 "expired" if expired else "publicizing", changed, 1, True, batch_id, created,
             )
 

@@ -44,7 +44,7 @@ FIRM_COLS = ("id", "uscc", "name", "entity_type", "region_code", "legal_rep_id",
 RECORD_COLS = ("subject_id", "kind", "polarity", "department_id", "decision_no", "decision_date", "title",
                "summary", "legal_basis", "severity", "domain", "amount_yuan", "publicity_start",
                "publicity_min_end", "publicity_max_end", "publish_deadline", "published_late", "rule_version",
-               "status", "status_changed_at", "version", "is_current", "batch_id", "created_at")
+               "publication", "status", "status_changed_at", "version", "is_current", "batch_id", "created_at")
 LIST_COLS = ("subject_id", "list_type", "department_id", "decision_no", "reason", "legal_basis", "domain",
              "listed_on", "expires_on", "status", "created_at")
 LOADED_TABLES = ("subjects", "persons", "firms", "credit_records", "list_entries")

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 from backend.lists.models import ListType
 from backend.records.models import Polarity, RecordKind, Severity
@@ -22,6 +24,9 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 SOURCES = ("record", "list", "commitment")
 ANY = "any"
 NO_SEVERITY = "none"
+# The district's own choices every rules file must state, each beginning with DISTRICT_MARK.
+DISTRICT_CHOICES = ("scale", "points", "caps", "grades", "labels")
+DISTRICT_MARK = "本区自定"
 
 
 class RulesError(ValueError):
@@ -99,6 +104,12 @@ class RuleSet:
     force_note: str
     dimensions: tuple[Dimension, ...]
     rules: tuple[Rule, ...]
+    # What no source sets (base score, points, caps, grade thresholds, labels): the district's own
+    # choice (本区自定) with its one-line reason, so no one reads an invented number as sourced.
+    district_choices: Mapping[str, str] = field(default_factory=dict)
+    objection_practice: str = ""  # practice borrowed from elsewhere (广州's day counts), not a source
+    decay_basis: str = ""
+    force_basis: str = ""
 
     def grade_for(self, score: int) -> Grade:
         for grade in self.grades:
@@ -240,6 +251,11 @@ def parse_rules(data: dict, where: str = "<rules>") -> RuleSet:
     if len({r.key for r in rules}) != len(rules):
         raise RulesError(f"{where}: duplicate rule keys")
 
+    district = _need(data, "district_choices", dict, where)
+    for key in DISTRICT_CHOICES:
+        text = district.get(key)
+        if not isinstance(text, str) or not text.startswith(DISTRICT_MARK) or len(text) <= len(DISTRICT_MARK) + 1:
+            raise RulesError(f"{where} [district_choices]: {key!r} must say 本区自定 and why")
     effective = _need(data, "effective_from", date, where)
     return RuleSet(
         version=_need(data, "version", str, where),
@@ -261,6 +277,10 @@ def parse_rules(data: dict, where: str = "<rules>") -> RuleSet:
         force_note=force.get("note", ""),
         dimensions=tuple(dims),
         rules=tuple(rules),
+        district_choices=MappingProxyType(dict(district)),
+        objection_practice=str(objection.get("practice", "")),
+        decay_basis=str(decay.get("basis", "")),
+        force_basis=str(force.get("basis", "")),
     )
 
 

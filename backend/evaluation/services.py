@@ -59,13 +59,14 @@ def load_facts(session: Session, subject_ids: Iterable[int]) -> Facts:
             CreditRecord.subject_id, CreditRecord.id, CreditRecord.kind, CreditRecord.polarity,
             CreditRecord.severity, CreditRecord.status, CreditRecord.decision_date,
             CreditRecord.publicity_min_end, CreditRecord.publicity_max_end, CreditRecord.title,
+            CreditRecord.rule_version,
         ).where(CreditRecord.subject_id.in_(ids), CreditRecord.is_current.is_(True))
     ).all()
     for r in rec_rows:
         records[r.subject_id].append(RecordFact(
             id=r.id, kind=_val(r.kind), polarity=_val(r.polarity), severity=_val(r.severity),
             status=_val(r.status), decision_date=r.decision_date, publicity_min_end=r.publicity_min_end,
-            publicity_max_end=r.publicity_max_end, title=r.title or "",
+            publicity_max_end=r.publicity_max_end, title=r.title or "", rule_version=r.rule_version or "",
         ))
     list_rows = session.execute(
         select(ListEntry.subject_id, ListEntry.id, ListEntry.list_type, ListEntry.status, ListEntry.listed_on,

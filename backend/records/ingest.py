@@ -38,6 +38,7 @@ from backend.records.validation import (
     local_today,
     row_error,
 )
+from backend.staff.models import Department
 from backend.subjects.changes import subject_changed
 from backend.subjects.services import find_subject_ids
 
@@ -156,8 +157,9 @@ def _insert_records(session: Session, actor: Actor, batch: RecordBatch, kept: li
     now = utcnow()
     staff_id = actor.id if actor.is_staff else None
     values = []
+    department = session.get(Department, batch.department_id)  # its domain selects the rule family
     for clean in kept:
-        v = record_values(clean, deadlines[clean.decision_date], today, now=now)
+        v = record_values(clean, deadlines[clean.decision_date], today, now=now, department=department)
         v["batch_id"] = batch.id
         v["created_by_id"] = staff_id
         values.append(v)

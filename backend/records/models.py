@@ -141,6 +141,10 @@ class CreditRecord(Base):
     publish_deadline: Mapped[date]  # decision + 7 working days
     published_late: Mapped[bool] = mapped_column(default=False)
     rule_version: Mapped[str] = mapped_column(String(40))
+    # public / withheld (轻微: 原则上不予公示) / never (107号: 警告), see backend.records.publicity.
+    publication: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
+    # A department's basis for publishing a withheld record by exception (then at most 3 months).
+    publication_basis: Mapped[str | None] = mapped_column(Text)
     status: Mapped[RecordStatus] = mapped_column(enum_col(RecordStatus, 20), default=RecordStatus.PUBLICIZING)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

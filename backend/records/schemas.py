@@ -46,6 +46,10 @@ class SupersedeIn(Schema):
                            metadata={"description": "更正原因"})
 
 
+class PublicationIn(Schema):
+    basis = fields.String(required=True, metadata={"description": "例外公示的依据（法律、法规或部门规定）"})
+
+
 class BatchIn(Schema):
     rows = fields.List(fields.Dict(), required=True, metadata={"description": "每行字段同单条提交"})
     department_code = _text("部门代码（仅信用办代其他部门提交时填写）")
@@ -94,7 +98,9 @@ class RecordOut(Schema):
     publicity_max_end = fields.Date(allow_none=True)
     publish_deadline = fields.Date()
     published_late = fields.Boolean()
-    rule_version = fields.String()
+    rule_version = fields.String(metadata={"description": "适用规则版本；“旧>新”表示从旧兼从轻"})
+    publication = fields.String(metadata={"description": "public 公示 / withheld 原则上不予公示（轻微）/ never 不予公示（警告）"})
+    publication_basis = fields.String(allow_none=True, metadata={"description": "例外公示的依据（最长3个月）"})
     status = fields.String()
     status_label = fields.String()
     version = fields.Integer()

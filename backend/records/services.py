@@ -27,7 +27,7 @@ from backend.common.clock import CHINA_TZ
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, NotFound, ValidationFailed
 from backend.records.models import CreditRecord, Polarity, RecordBatch, RecordEvent, RecordKind, RecordStatus
-from backend.records.rules import publicity_window
+from backend.records.publicity import publish_by_exception, refresh_favourable_windows, window_for
 from backend.records.validation import (
     FIELDS,
     CleanRecord,
@@ -60,9 +60,13 @@ CORRECTABLE = frozenset({RecordStatus.PUBLICIZING, RecordStatus.OBJECTED, Record
 
 
 def record_values(clean: CleanRecord, publish_deadline: date, today: date, *, published_on: date | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
-    """The column values of a new current record (shared by single and batch submission)."""
-    window = publicity_window(clean.kind, clean.severity, clean.decision_date, clean.domain, clean.polarity)
+                  now: datetime | None = None, department: Department | None = None) -> dict[str, Any]:
+    """The column values of a new current record (shared by single and batch submission).
+
+    ``department`` (the providing one) selects the rule family: market regulation has its own."""
+    window = window_for(clean.kind, clean.severity, clean.decision_date, clean.domain, clean.polarity,
+                        department=department, title=clean.title, summary=clean.summary,
+                        amount_yuan=clean.amount_yuan, today=today)
     now = now or utcnow()
     expired = window.max_end is not None and window.max_end < today
     return {
@@ -84,6 +88,8 @@ def record_values(clean: CleanRecord, publish_deadline: date, today: date, *, pu
         "publish_deadline": publish_deadline,
         "published_late": (published_on or today) > publish_deadline,
         "rule_version": window.rule_version,
+        "publication": window.publication,
+        "publication_basis": None,
         # A decision older than its maximum period is on record but no longer published.
         "status": RecordStatus.EXPIRED if expired else RecordStatus.PUBLICIZING,
         "status_changed_at": now,
@@ -144,7 +150,8 @@ def submit_record(session: Session, actor: Actor, data: Mapping[str, Any], *, to
     if current_keys(session, {clean.key}):
         raise _duplicate()
     deadline = add_working_days(session, clean.decision_date, PUBLISH_WORKING_DAYS)
-    record = CreditRecord(**record_values(clean, deadline, today), created_by_id=_staff_id(actor))
+    record = CreditRecord(**record_values(clean, deadline, today, department=session.get(Department, clean.department_id)),
+                          created_by_id=_staff_id(actor))
     insert_current(session, record)
     audit(session, actor, "record.create", "credit_record", record.id, kind=record.kind.value,
           department_id=record.department_id, subject_id=record.subject_id, polarity=record.polarity.value,
@@ -231,7 +238,8 @@ def supersede_record(session: Session, actor: Actor, record_id: int, changes: Ma
     deadline = (old.publish_deadline if clean.decision_date == old.decision_date
                 else add_working_days(session, clean.decision_date, PUBLISH_WORKING_DAYS))
     published_on = old.created_at.astimezone(CHINA_TZ).date()
-    values = record_values(clean, deadline, today, published_on=published_on)
+    values = record_values(clean, deadline, today, published_on=published_on,
+                           department=session.get(Department, old.department_id))
     now = utcnow()
     _event(session, actor, old, RecordStatus.CORRECTED, reason)
     # One conditional UPDATE claims the old version: of two concurrent corrections exactly one wins
@@ -244,6 +252,15 @@ def supersede_record(session: Session, actor: Actor, record_id: int, changes: Ma
           version=new.version, fields=changed)  # the reason (free text) is kept in record_events
     subject_changed(session, {old.subject_id, new.subject_id}, "record.supersede")
     return new
+
+
+def publish_record_by_exception(session: Session, actor: Actor, record_id: int, basis: str) -> CreditRecord:
+    """The record's department (or the credit office) publishes a withheld 轻微 record by exception,
+    with its basis (see :func:`backend.records.publicity.publish_by_exception`)."""
+    ensure_can_submit(actor)
+    record = get_record(session, record_id)
+    ensure_department_access(actor, record)
+    return publish_by_exception(session, actor, record, basis)
 
 
 def _department_code(session: Session, department_id: int) -> str:
@@ -347,6 +364,8 @@ def expire_due_records(session: Session, today: date | None = None, *, chunk: in
     dropped after commit (one job per chunk).
     """
     today = today or local_today()
+    # 从旧兼从轻 first: a record decided under an earlier rule set may end sooner under today's.
+    refresh_favourable_windows(session, today)
     due = and_(
         CreditRecord.status == RecordStatus.PUBLICIZING,
         CreditRecord.is_current.is_(True),

@@ -18,6 +18,7 @@ from backend.records import ingest, queries, services
 from backend.records.schemas import (
     BatchIn,
     BatchOut,
+    PublicationIn,
     RecordDetailOut,
     RecordIn,
     RecordOut,
@@ -131,4 +132,16 @@ def supersede(data, record_id: int):
     """更正：生成新版本，原记录标为“已更正”"""
     session = get_session()
     record = services.supersede_record(session, current_actor(), record_id, data["changes"], data["reason"])
+    return present_records(session, [record])[0]
+
+
+@blp.route("/<int:record_id>/publication", methods=["PUT"])
+@staff_required(WRITE_ROLES)
+@blp.doc(security=SECURITY)
+@blp.arguments(PublicationIn)
+@blp.response(200, RecordOut)
+def publish_by_exception(data, record_id: int):
+    """例外公示：部门依据规定公示一条轻微失信信息（须写明依据，最长公示3个月）"""
+    session = get_session()
+    record = services.publish_record_by_exception(session, current_actor(), record_id, data["basis"])
     return present_records(session, [record])[0]

@@ -53,12 +53,24 @@ def test_year_with_entries(client, reviewer):
     assert body["holidays"] + body["makeup_workdays"] == len(body["entries"])
 
 
-def test_year_without_entries_warns(client, reviewer):
+def test_year_without_entries_shows_provisional_statutory_holidays(client, reviewer):
+    # Issue 9 item 5 (changed on purpose: the year used to be empty, weekends only). For a year
+    # without a State Council notice, 《全国年节及纪念日放假办法》（2024年修订）'s days are derived and
+    # marked provisional: 元旦 1, 春节 4 from 除夕, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3.
     resp = client.get("/staff/v1/calendar?year=2027", headers=reviewer)
     assert resp.status_code == 200
-    assert resp.json["has_entries"] is False
-    assert resp.json["entries"] == []
-    assert resp.json["warning"] == "该年度尚未录入节假日安排，按周末计算"
+    body = resp.json
+    assert body["has_entries"] is False and body["provisional"] is True
+    assert "2027年" in body["warning"] and "暂定" in body["warning"]
+    days = {e["day"]: e for e in body["entries"]}
+    assert all(e["provisional"] and e["source"] == "provisional" and not e["is_workday"] for e in days.values())
+    # weekday holidays only (02-06 / 02-07 and 05-01 / 10-02 / 10-03 fall on weekends)
+    assert sorted(days) == ["2027-01-01", "2027-02-05", "2027-02-08", "2027-04-05", "2027-06-09",
+                            "2027-09-15", "2027-10-01"]
+    assert days["2027-02-05"]["name"] == "春节" and days["2027-06-09"]["name"] == "端午节"
+    assert days["2027-09-15"]["name"] == "中秋节" and days["2027-04-05"]["name"] == "清明节"
+    one = client.get("/staff/v1/calendar/2027-01-01", headers=reviewer).json
+    assert one == {**one, "is_workday": False, "provisional": True, "name": "元旦"}
 
 
 @pytest.mark.parametrize("query", ["year=abc", "year=1800", "year=99999"])
@@ -78,7 +90,7 @@ def test_calendar_needs_a_staff_login(client):
 def test_admin_enters_2027_and_deadlines_follow(client, db, admin):
     resp = client.get("/staff/v1/calendar/add-working-days?from=2026-12-28&days=10", headers=admin)
     assert resp.status_code == 200
-    assert resp.json["result"] == "2027-01-11"
+    assert resp.json["result"] == "2027-01-12"  # the derived 元旦 already counts (issue 9 item 5)
     assert resp.json["missing_years"] == [2027]
     assert "2027年尚未录入节假日安排" in resp.json["warning"]
 

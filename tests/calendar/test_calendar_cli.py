@@ -86,7 +86,9 @@ def test_show_a_year(app):
 def test_show_a_year_without_entries(app):
     result = app.test_cli_runner().invoke(args=["calendar", "show", "2027"])
     assert result.exit_code == 0
-    assert "warning: 该年度尚未录入节假日安排，按周末计算" in result.output
+    # Issue 9 item 5: the year shows its derived statutory holidays, marked provisional.
+    assert "warning: 2027年尚未录入国务院放假通知" in result.output and "暂定" in result.output
+    assert "2027-01-01 周五 休 元旦 (provisional)" in result.output
 
 
 def test_show_a_bad_year(app):

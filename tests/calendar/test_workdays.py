@@ -72,12 +72,15 @@ def test_across_a_weekend_makeup_day(db):
     assert add_working_days(db, date(2025, 1, 24), 3) == date(2025, 2, 5)
 
 
-def test_crossing_into_2027_without_entries_counts_weekends_only(db, caplog):
+def test_crossing_into_2027_without_entries_skips_the_derived_new_year(db, caplog):
+    # Issue 9 item 5 (behaviour changed on purpose: weekends alone used to decide, 2027-01-04 came
+    # out): 《全国年节及纪念日放假办法》（2024年修订） makes 元旦 (2027-01-01, a Friday) a statutory
+    # holiday even before the State Council's 2027 notice exists; it is derived, provisional.
     with caplog.at_level(logging.WARNING, logger=WORKDAYS_LOGGER):
-        # 2027-01-01 is a Friday: without an entry it counts as a working day.
-        assert add_working_days(db, date(2026, 12, 28), 10) == date(2027, 1, 11)
+        assert add_working_days(db, date(2026, 12, 28), 5) == date(2027, 1, 5)
+        assert add_working_days(db, date(2026, 12, 28), 10) == date(2027, 1, 12)
     warnings = [r for r in caplog.records if r.name == WORKDAYS_LOGGER and r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "2027" in warnings[0].getMessage()
+    assert len(warnings) == 2 and all("2027" in w.getMessage() and "provisional" in w.getMessage() for w in warnings)
 
 
 def test_no_warning_inside_known_years(db, caplog):
@@ -98,9 +101,12 @@ def test_staff_entries_for_2027_count(db, caplog):
 
 
 def test_never_raises_for_unknown_years(db):
-    assert is_working_day(db, date(2030, 1, 1)) is True  # a Tuesday, nobody entered 2030
+    # Nobody entered 2030: 2030-01-01 (a Tuesday) is the derived, provisional 元旦 (issue 9 item 5).
+    assert is_working_day(db, date(2030, 1, 1)) is False
+    assert is_working_day(db, date(2030, 1, 2)) is True
     assert add_working_days(db, date(2030, 6, 1), 250).year == 2031
-    assert add_working_days(db, date(2027, 2, 5), 1) == date(2027, 2, 8)
+    # 2027-02-05 is 除夕: 初一–初三 (02-06 … 02-08) are holidays, so the next working day is 02-09.
+    assert add_working_days(db, date(2027, 2, 5), 1) == date(2027, 2, 9)
     assert count_working_days(db, date(2030, 1, 1), date(2030, 1, 31)) == 22
 
 

@@ -141,3 +141,58 @@ def test_cli_recompute_and_its_bad_input(app, db):
     assert explained.exit_code == 0 and ("firm_v1" in explained.output or "person_v1" in explained.output)
     missing = runner.invoke(args=["credit", "explain", "99999999"])
     assert missing.exit_code == 1 and "没有找到" in missing.output
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 12, 1), date(2027, 3, 31), date(2027, 4, 1), date(2027, 4, 2),
+                                   date(2027, 6, 1)])
+def test_records_across_the_2026_switch_agree_in_sql_engine_card_and_expiry(db, as_of):
+    """Issue 9 item 2 (从旧兼从轻): a 一般 penalty decided 2026-03-31 ends its publicity no later than
+    one decided 2026-04-01 (12 months under 国家发展改革委令2025年第36号, not Order 58's 36) — and the
+    expiry job, the card's evaluation, the engine and the set-based recompute all see the same end."""
+    from backend.cards.evaluation import evaluation_from_rows
+    from backend.common.actor import Actor
+    from backend.evaluation.services import today_cn
+    from backend.records.models import CreditRecord, RecordStatus
+    from backend.records.services import expire_due_records, submit_record
+    from backend.staff.models import Role
+    from tests.factories import make_department, make_staff
+    from tests.factories.cards import firm as make_firm
+
+    dept = make_department(db, name="淮安区城市管理局（测试）", short_name="区城管局", record_kinds=["admin_penalty"])
+    user = make_staff(db, Role.DEPT_REVIEWER, dept)
+    actor = Actor("staff", user.id, role=str(Role.DEPT_REVIEWER), department_id=dept.id)
+    firms, recs = [], []
+    for n, (decided, severity, submitted) in enumerate([
+        ("2026-03-31", "一般", date(2026, 12, 1)),  # submitted now: favourable window at once
+        ("2026-04-01", "一般", date(2026, 12, 1)),
+        ("2026-03-31", "一般", date(2026, 3, 31)),  # submitted before the switch: the job brings it over
+        ("2026-03-31", "严重", date(2026, 3, 31)),
+    ]):
+        f = make_firm(db)
+        firms.append(f.id)
+        recs.append(submit_record(db, actor, {"subject_code": f.uscc, "kind": "行政处罚", "severity": severity,
+                                              "decision_no": f"淮区罚〔2026〕5{n}号", "decision_date": decided,
+                                              "title": "违法行为"}, today=submitted))
+    assert recs[2].publicity_max_end == date(2029, 3, 31)  # stored under Order 58 before the job ran
+    expire_due_records(db, today=max(as_of, date(2026, 12, 1)))
+    for r in recs:
+        db.refresh(r)
+    assert recs[0].publicity_max_end == recs[2].publicity_max_end == date(2027, 3, 31)
+    assert recs[0].publicity_max_end <= recs[1].publicity_max_end == date(2027, 4, 1)
+    assert (recs[3].publicity_min_end, recs[3].publicity_max_end) == (date(2026, 6, 30), date(2029, 3, 31))
+    expired = [r.status == RecordStatus.EXPIRED for r in recs[:3]]
+    assert expired == [as_of > date(2027, 3, 31), as_of > date(2027, 4, 1), as_of > date(2027, 3, 31)]
+
+    recompute_everything(db, as_of)
+    stored = stored_scores(db, firms)
+    assert stored == engine_scores(db, firms, as_of)
+    # the 03-31 record never counts longer than the 04-01 one
+    assert stored[firms[0]] == stored[firms[2]]
+    if as_of == date(2027, 4, 1):  # the 03-31 record is gone, the 04-01 one still counts
+        assert stored[firms[0]][0] > stored[firms[1]][0]
+    # the card computes its grade (for today) from the same stored windows
+    if as_of == today_cn():
+        for fid in firms:
+            rows = db.execute(select(CreditRecord).where(CreditRecord.subject_id == fid)).scalars().all()
+            card = evaluation_from_rows("firm", rows, [], [])
+            assert (card["score"], card["grade"]) == stored[fid]

@@ -61,10 +61,12 @@ def test_decisions_before_order58_take_its_periods():
 
 
 def test_rule_sets_cover_every_day_without_overlap():
-    ordered = sorted(RULE_SETS, key=lambda r: r.effective_from)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
-        assert earlier.effective_to == later.effective_from
-    assert ordered[-1].effective_to is None
+    # Per family since issue 9 item 3 added the market-regulation rules (总局令第107号) beside the general ones.
+    for family in {r.family for r in RULE_SETS}:
+        ordered = sorted((r for r in RULE_SETS if r.family == family), key=lambda r: r.effective_from)
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
+            assert earlier.effective_to == later.effective_from
+        assert ordered[-1].effective_to is None
     for rs in RULE_SETS:
         assert rs.basis and rs.title
 
@@ -74,7 +76,10 @@ def test_repair_rule_on_switches_on_1_april_2026():
     new = repair_rule_on(date(2026, 4, 1))
     assert new.version == "ndrc-repair-2026"
     assert "信用修复承诺书" in new.repair.materials
-    assert new.repair.decision_working_days == 10
+    # 国办发〔2025〕22号's handling times are data with their basis (issue 9 item 4 replaced the single
+    # "decision_working_days" practice figure with both of 22号's numbers).
+    assert (new.repair.handling.platform_working_days, new.repair.handling.department_working_days) == (10, 3)
+    assert "国办发〔2025〕22号" in new.repair.handling.basis
 
 
 def test_month_arithmetic_clamps_to_month_end():

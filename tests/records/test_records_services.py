@@ -62,7 +62,9 @@ def test_submit_penalty_computes_window_and_deadline(db, reviewer, firm, dept):
     assert rec.department_id == dept.id and rec.subject_id == firm.id
     assert (rec.publicity_start, rec.publicity_min_end, rec.publicity_max_end) == (
         date(2026, 11, 2), date(2027, 2, 2), date(2027, 11, 2))
-    assert rec.rule_version == "ndrc-repair-2026"
+    # The department is 区市场监管局: since issue 9 item 3 its records follow 总局令第107号 (一般: 3–12
+    # months, the same dates as the general 2026 rules) instead of the general rule set.
+    assert rec.rule_version == "samr-order107-2025"
     assert rec.publish_deadline == add_working_days(db, date(2026, 11, 2), 7) == date(2026, 11, 11)
     assert rec.published_late is True  # submitted on 11-27, deadline 11-11
     assert rec.amount_yuan == 1000 and rec.status == RecordStatus.PUBLICIZING
@@ -252,8 +254,10 @@ def test_expire_due_records(db, reviewer, firm):
 
 def test_decision_older_than_its_maximum_is_stored_as_expired(db, reviewer, firm):
     rec = submit_record(db, reviewer, penalty(firm, decision_date="2021-03-01"), today=TODAY)
-    assert rec.status == RecordStatus.EXPIRED and rec.rule_version == "ndrc-order58-2023"
-    assert rec.publicity_max_end == date(2024, 3, 1)
+    # Decided under Order 58, compared with 107号 in force today (从旧兼从轻, issue 9 item 2).
+    assert rec.status == RecordStatus.EXPIRED and rec.rule_version == "ndrc-order58-2023>samr-order107-2025"
+    # 12 months under 107号 (一般), earlier than Order 58's 36: the favourable end (was 2024-03-01).
+    assert rec.publicity_max_end == date(2022, 3, 1)
 
 
 def test_expiry_job_commits_its_own_session(db, reviewer, firm):
