@@ -66,8 +66,23 @@ def make_staff(db: Session, role: Role | str = Role.CREDIT_ADMIN, department: De
     return user
 
 
+def _login_session(app, key, obj, **owner) -> int:
+    """The test's login session (backend.sessions) of ``obj``, started once per app like one device
+    that logged in: asking again gives the same session (ended or not), and no extra SQL."""
+    from sqlalchemy.orm import object_session
+
+    from backend.sessions.services import start_session
+
+    known = app.extensions.setdefault("test_login_sessions", {})
+    if key not in known:
+        known[key] = start_session(object_session(obj), ip="127.0.0.1", user_agent=None, ttl_seconds=3600,
+                                   **owner).id
+    return known[key]
+
+
 def staff_headers(app, user: StaffUser) -> dict[str, str]:
-    token = sign(app.config["SECRET_KEY"], STAFF_TOKEN, {"s": user.id, "v": user.token_version})
+    sid = _login_session(app, ("staff", user.id, user.token_version), user, staff_user_id=user.id)
+    token = sign(app.config["SECRET_KEY"], STAFF_TOKEN, {"s": user.id, "v": user.token_version, "sid": sid})
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -81,7 +96,8 @@ def make_account(db: Session, **fields):
 
 
 def account_headers(app, account) -> dict[str, str]:
-    token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": account.id})
+    sid = _login_session(app, ("account", account.id), account, account_id=account.id)
+    token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": account.id, "sid": sid})
     return {"Authorization": f"Bearer {token}"}
 
 
