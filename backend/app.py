@@ -64,11 +64,6 @@ def _configure_http(app: Flask) -> None:
 
     # An id beyond the primary keys' range cannot exist: the route does not match (404), the database never sees it.
     app.url_map.converters["int"] = BoundedIntConverter
-    if app.config.get("CARD_FAST_PATH", True):
-        from backend.cards.fastpath import CardFastPath
-
-        # The warm me/card, answered from this process's copies before Flask (see the module).
-        app.wsgi_app = app.extensions["card_fast_path"] = CardFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         # Behind a load balancer: the client IP (rate limits, audit) and the public host (share URLs)

@@ -9,6 +9,7 @@ from backend.lists import models as lists_models  # noqa: F401
 from backend.platform import scheduler as scheduler_models  # noqa: F401
 from backend.platform.db import Base
 from backend.records import models as records_models  # noqa: F401
+from backend.sessions import models as sessions_models  # noqa: F401
 from backend.staff import models as staff_models  # noqa: F401
 from backend.subjects import models as subjects_models  # noqa: F401
 

@@ -122,10 +122,21 @@ def prepare(args) -> list[int]:
     return ids
 
 
-def tokens_for(account_ids: list[int]) -> dict[int, str]:
-    from backend.common.tokens import ACCOUNT_TOKEN, sign
+def tokens_for(database_url: str, account_ids: list[int]) -> dict[int, str]:
+    """One login session per account (as a login starts it) and its access token."""
+    import sqlalchemy as sa
 
-    return {a: sign(SECRET, ACCOUNT_TOKEN, {"a": a}) for a in account_ids}
+    from backend.common.tokens import ACCOUNT_TOKEN, sign
+    from backend.platform.db import make_engine
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        rows = conn.execute(sa.text(
+            "INSERT INTO auth_sessions (account_id, device, created_at, expires_at) "
+            "SELECT a, 'bench', now(), now() + interval '1 day' FROM unnest(CAST(:ids AS integer[])) AS a "
+            "RETURNING id, account_id"), {"ids": list(account_ids)}).all()
+    engine.dispose()
+    return {a: sign(SECRET, ACCOUNT_TOKEN, {"a": a, "sid": sid}) for sid, a in rows}
 
 
 def flush_cache(redis_url: str) -> None:
@@ -381,7 +392,7 @@ def main() -> None:
         sys.exit(f"only {len(account_ids)} accounts; lower --account-every")
     rng = random.Random(11)
     sample = rng.sample(account_ids, need)
-    tokens = tokens_for(sample)
+    tokens = tokens_for(args.database_url, sample)
     env = env_for(args.database_url, args.redis_url)
     flush_cache(args.redis_url)
     client = "wrk" if shutil.which("wrk") else "python"

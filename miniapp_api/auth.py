@@ -58,7 +58,8 @@ class MiniappTokenPairSchema(Schema):
 
 def _settings() -> accounts.TokenSettings:
     cfg = current_app.config
-    return accounts.TokenSettings(cfg["SECRET_KEY"], cfg["ACCESS_TOKEN_TTL"], cfg["REFRESH_TOKEN_TTL"])
+    return accounts.TokenSettings(cfg["SECRET_KEY"], cfg["ACCESS_TOKEN_TTL"], cfg["REFRESH_TOKEN_TTL"],
+                                  user_agent=request.headers.get("User-Agent"))
 
 
 def _pair(result: accounts.LoginResult) -> dict:
@@ -129,5 +130,5 @@ class Logout(MethodView):
     @blp.arguments(MiniappLogoutSchema)
     @blp.response(204)
     def post(self, args):
-        """退出登录：作废 refresh_token（不填则作废本账号的全部 refresh_token）。"""
+        """退出登录：结束本次登录（当前 access_token 立即失效）；不填 refresh_token 则结束本账号的全部登录。"""
         accounts.logout(get_session(), current_actor(), args.get("refresh_token"))

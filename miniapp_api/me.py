@@ -10,6 +10,8 @@ from marshmallow import Schema, fields, validate
 from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
+from backend.sessions.schemas import SessionSchema
+from backend.sessions.services import list_sessions
 from backend.subjects import accounts
 from backend.subjects.schemas import PersonMaskedSchema
 
@@ -77,3 +79,25 @@ class Identity(MethodView):
             require_real=bool(cfg.get("REQUIRE_REAL_IDENTITY")),
         )
         return accounts.describe_me(session, actor)
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @account_required
+    @blp.doc(security=SECURITY)
+    @blp.response(200, SessionSchema(many=True))
+    def get(self):
+        """我的登录设备：正在使用的登录（设备、网络、时间；不含令牌）。"""
+        return list_sessions(get_session(), current_actor())
+
+
+@blp.route("/sessions/<int:session_id>")
+class SessionDetail(MethodView):
+    @account_required
+    @idempotent
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    @blp.alt_response(404, description="不是本人的登录（reason: session_not_found）")
+    def delete(self, session_id: int):
+        """结束一个登录（该设备的令牌立即失效，包括本次请求所用的）。"""
+        accounts.end_account_session(get_session(), current_actor(), session_id)

@@ -3,15 +3,24 @@
 The token (itsdangerous, ``SECRET_KEY`` with its own salt) only proves *which* share; the row
 decides whether it still works (expiry, revocation) and counts the views. Whoever opens a live
 link sees the card *as of now*, with the identity masked.
+
+A share follows its owner: every view checks the owner's account in the same query, so a link of
+a disabled or unbound account stops at once (410 ``share_owner_unavailable``), and disabling,
+unbinding or re-binding the account revokes its shares in the same transaction (listener below) —
+a re-bound account's old links never show anyone's card again.
+
+Creating and revoking a share are audited; a view is only counted (one ``UPDATE … view_count + 1``
+on the share row), not audited: anonymous views must not each take the audit chain's lock.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.cards.models import CardShare
@@ -19,6 +28,10 @@ from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
+from backend.sessions.cache import ending_change
+from backend.subjects.models import Account
+
+log = logging.getLogger(__name__)
 
 SHARE_SALT = "card-share"
 TTL_MIN, TTL_MAX, TTL_DEFAULT = 60, 24 * 3600, 600
@@ -113,21 +126,42 @@ def revoke_share(session: Session, actor: Actor, share_id: int) -> CardShare:
 
 
 def open_share(session: Session, viewer: Actor, secret: str, token: str) -> CardShare:
-    """The live share behind ``token``, its view counted and audited; refusals say why."""
-    share = session.get(CardShare, share_id_from_token(secret, token))
-    if share is None:
+    """The live share behind ``token``, its view counted; refusals say why.
+
+    ``viewer`` (the anonymous caller) is not audited per view: creation and revocation are."""
+    row = session.execute(
+        select(CardShare, Account.disabled, Account.person_id)
+        .join(Account, Account.id == CardShare.account_id)
+        .where(CardShare.id == share_id_from_token(secret, token))
+    ).first()
+    if row is None:
         raise NotFound("share_invalid", "分享链接无效，请向分享人重新索取。")
+    share, owner_disabled, owner_person = row
     state = share_state(share)
     if state is ShareState.REVOKED:
         raise ShareGone("share_revoked", "分享人已撤销该分享链接。")
     if state is ShareState.EXPIRED:
         raise ShareGone("share_expired", "分享链接已过期，请向分享人重新索取。")
-    now = utcnow()
+    if owner_disabled or owner_person is None:
+        raise ShareGone("share_owner_unavailable", "分享人的账号已不可用，该分享链接已失效。")
     # One UPDATE: concurrent views never lose a count.
     session.execute(
         update(CardShare).where(CardShare.id == share.id)
-        .values(view_count=CardShare.view_count + 1, last_viewed_at=now)
+        .values(view_count=CardShare.view_count + 1, last_viewed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    audit(session, viewer, "card_share.view", "card_share", share.id)
     return share
+
+
+@event.listens_for(Session, "after_flush")
+def _owner_changed(session: Session, _flush_context) -> None:
+    """Disabling, unbinding or re-binding an account revokes its live shares (same transaction)."""
+    table = CardShare.__table__
+    for obj in session.dirty:
+        if isinstance(obj, Account) and ending_change(obj) is not None:
+            revoked = session.connection().execute(
+                update(table).where(table.c.account_id == obj.id, table.c.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            ).rowcount
+            if revoked:
+                log.info("revoked %s shares of account %s (%s)", revoked, obj.id, ending_change(obj))

@@ -13,6 +13,7 @@ class Actor:
     department_id: int | None = None  # staff's organisation
     person_id: int | None = None  # account's bound person (实名), if any
     ip: str | None = None
+    session_id: int | None = None  # the login session (backend.sessions) of a bearer-token actor
 
     @property
     def ref(self) -> str:

@@ -9,8 +9,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from backend.platform.errors import Unauthorized
 
 # Token purposes (itsdangerous salts): a token made for one purpose never verifies for another.
-ACCOUNT_TOKEN = "miniapp-access"  # mini-program access token, payload {"a": account id}
-STAFF_TOKEN = "staff-access"  # staff console token, payload {"s": staff id, "v": token_version}
+ACCOUNT_TOKEN = "miniapp-access"  # mini-program access token, payload {"a": account id, "sid": session id}
+STAFF_TOKEN = "staff-access"  # staff console token, payload {"s": staff id, "v": token_version, "sid": session id}
 
 
 def sign(secret: str, purpose: str, payload: dict[str, Any]) -> str:

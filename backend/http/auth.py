@@ -7,18 +7,18 @@ which denies by default. The actor is put on ``g`` for the view and the rate lim
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable, Iterable
 
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
+from sqlalchemy import select
 
 from backend.common.actor import Actor
 from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, verify
 from backend.http.extensions import get_session
 from backend.platform.errors import Forbidden, Unauthorized
-from backend.platform.nearcache import get_near_cache
 from backend.platform.store import get_store
-from backend.subjects import account_cache
+from backend.sessions import cache as session_cache
+from backend.sessions.models import AuthSession
 
 
 def _bearer() -> str:
@@ -36,83 +36,34 @@ def current_actor() -> Actor:
     return actor
 
 
-class _VerifiedTokens:
-    """Access tokens this process has verified: token → (payload, signing time).
-
-    Checking an itsdangerous signature (two HMACs, base64, JSON) is the largest cost left on a warm
-    ``me/card``, and a mini-program sends the same token for up to ``ACCESS_TOKEN_TTL``. A token
-    found here had a valid signature under this app's secret; its age is checked again at every
-    use, so it expires exactly when :func:`backend.common.tokens.verify` would say so.
-    """
-
-    MAX = 20_000
-
-    def __init__(self, secret: str, purpose: str) -> None:
-        from itsdangerous import URLSafeTimedSerializer
-
-        self.serializer = URLSafeTimedSerializer(secret, salt=purpose)
-        self.secret, self.purpose = secret, purpose
-        self.data: dict[str, tuple[dict, float]] = {}
-
-    def known(self, token: str, max_age: int) -> dict | None:
-        """The payload of a token verified before and still within ``max_age``; None otherwise (no check here)."""
-        hit = self.data.get(token)
-        if hit is not None and 0 <= time.time() - hit[1] <= max_age:
-            return hit[0]
-        return None
-
-    def payload(self, token: str, max_age: int) -> dict:
-        hit = self.data.get(token)
-        if hit is not None and 0 <= time.time() - hit[1] <= max_age:
-            return hit[0]
-        try:
-            payload, signed_at = self.serializer.loads(token, max_age=max_age, return_timestamp=True)
-        except Exception:
-            self.data.pop(token, None)
-            return verify(self.secret, self.purpose, token, max_age)  # raises the plain refusal
-        if isinstance(payload, dict):
-            if len(self.data) >= self.MAX:
-                self.data.clear()  # rare; simpler and cheaper than an LRU on every hit
-            self.data[token] = (payload, signed_at.timestamp())
-        return payload
+def _ids(payload, owner_field: str) -> tuple[int, int]:
+    """The owner id and the session id a signed token names (both plain ints), else 401."""
+    owner = payload.get(owner_field) if isinstance(payload, dict) else None
+    sid = payload.get("sid") if isinstance(payload, dict) else None
+    if type(owner) is not int or type(sid) is not int:
+        raise Unauthorized("token_invalid", "登录信息无效，请重新登录。")
+    return owner, sid
 
 
-def verified_account_tokens(app: Flask) -> _VerifiedTokens:
-    cfg = app.config
-    memo = app.extensions.get("verified_account_tokens")
-    if memo is None or memo.secret != cfg["SECRET_KEY"]:
-        memo = app.extensions["verified_account_tokens"] = _VerifiedTokens(cfg["SECRET_KEY"], ACCOUNT_TOKEN)
-    return memo
-
-
-def _account_token_payload(token: str) -> dict:
-    app = current_app._get_current_object()
-    return verified_account_tokens(app).payload(token, app.config["ACCESS_TOKEN_TTL"])
+_SESSION_ENDED = ("token_revoked", "登录已失效，请重新登录。")
 
 
 def load_account_actor(token: str) -> Actor:
-    """The account behind a valid access token, if it exists and is not disabled.
+    """The account behind a valid access token whose session is live and whose account is usable.
 
-    Its state comes from the shared account cache (``backend.subjects.account_cache``: a hit runs
-    no SQL and opens no session); a miss reads the database and fills the cache. Disabling an
-    account or binding/unbinding its identity invalidates the entry after commit, so the change
-    holds from the very next request on every node.
+    One read (``backend.sessions.cache``): a warm entry in the store, or one indexed query that
+    fills it. Logging out, refresh-token reuse, disabling the account or unbinding / re-binding its
+    identity end the session in the database and drop the entry after commit, so the old bearer is
+    refused (401 ``token_revoked``) from the very next request on every node.
     """
     cfg = current_app.config
-    payload = _account_token_payload(token)
-    account_id = payload.get("a") if isinstance(payload, dict) else None
-    if type(account_id) is not int:
-        raise Unauthorized("token_invalid", "登录信息无效，请重新登录。")
-    ttl = cfg.get("ACCOUNT_CACHE_TTL", account_cache.DEFAULT_TTL)
+    account_id, session_id = _ids(verify(cfg["SECRET_KEY"], ACCOUNT_TOKEN, token, cfg["ACCESS_TOKEN_TTL"]), "a")
+    ttl = int(cfg.get("ACCOUNT_CACHE_TTL", session_cache.DEFAULT_TTL))
     store = get_store() if ttl > 0 else None
-    state, tag = account_cache.read(store, account_id, get_near_cache()) if store is not None else (None, None)
-    if state is None:
-        state = account_cache.AccountState.load(get_session(), account_id)
-        if store is not None:
-            account_cache.write(store, account_id, tag, state, ttl)
+    state = session_cache.account_session(store, get_session, session_id, account_id, ttl)
     if not state.usable:
-        raise Forbidden("account_disabled", "该账号不可用，请联系客服。")
-    return Actor("account", account_id, person_id=state.person_id, ip=request.remote_addr)
+        raise Unauthorized(*_SESSION_ENDED)
+    return Actor("account", account_id, person_id=state.person_id, ip=request.remote_addr, session_id=session_id)
 
 
 def account_required(fn: Callable) -> Callable:
@@ -128,17 +79,24 @@ def account_required(fn: Callable) -> Callable:
 
 
 def load_staff_actor(token: str) -> Actor:
+    """The staff user behind a valid token whose session is live: one indexed query (staff requests
+    are few; no cache to keep coherent)."""
     from backend.staff.models import StaffUser
 
     cfg = current_app.config
     payload = verify(cfg["SECRET_KEY"], STAFF_TOKEN, token, cfg["STAFF_TOKEN_TTL"])
-    user = get_session().get(StaffUser, payload.get("s"))
+    user_id, session_id = _ids(payload, "s")
+    user = get_session().execute(
+        select(StaffUser).join(AuthSession, AuthSession.staff_user_id == StaffUser.id)
+        .where(AuthSession.id == session_id, StaffUser.id == user_id, AuthSession.ended_at.is_(None))
+    ).scalar()
     if user is None or not user.active or user.token_version != payload.get("v"):
-        raise Unauthorized("token_revoked", "登录已失效，请重新登录。")
-    # A lockout (too many wrong passwords) stops password logins only: it must not let anyone who
-    # knows a username throw its owner out of a working session. To cut a session off, deactivate
-    # the account or change its password (both bump token_version).
-    return Actor("staff", user.id, role=str(user.role), department_id=user.department_id, ip=request.remote_addr)
+        raise Unauthorized(*_SESSION_ENDED)
+    # Login throttling (too many wrong passwords) slows password logins only: it must not let anyone
+    # who knows a username throw its owner out of a working session. To cut a session off, end it,
+    # deactivate the account or change its password.
+    return Actor("staff", user.id, role=str(user.role), department_id=user.department_id, ip=request.remote_addr,
+                 session_id=session_id)
 
 
 def staff_required(roles: Iterable[str] | None = None) -> Callable:

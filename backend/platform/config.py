@@ -96,8 +96,8 @@ class Config:
     # Absolute base of links we hand out (shared cards, QR codes); empty: the request's own host.
     PUBLIC_BASE_URL: str = ""
     CARD_CACHE_TTL: int = 3600  # seconds a cached 信用名片 lives (backend/cards/cache.py)
-    # Seconds the account state checked on every mini-program request is cached (0: off);
-    # changes invalidate it after commit (backend/subjects/account_cache.py), the TTL is a backstop.
+    # Seconds the session + account state checked on every mini-program request is cached (0: off);
+    # changes invalidate it after commit (backend/sessions/cache.py), the TTL is a backstop.
     ACCOUNT_CACHE_TTL: int = 60
     # Keep process-local copies of hot Redis keys that Redis itself invalidates (backend/platform/nearcache.py).
     NEAR_CACHE: bool = True

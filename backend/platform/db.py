@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -155,3 +156,9 @@ def commit_on_refusal(session: Session) -> None:
 
 def wants_commit_on_refusal(session: Session) -> bool:
     return bool(session.info.pop(_KEEP_ON_REFUSAL_KEY, False))
+
+
+def affected_rows(session: Session, statement: Any) -> int:
+    """Run an UPDATE or DELETE and say how many rows it changed (a conditional UPDATE's winner test)."""
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -17,13 +17,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import CursorResult, String, delete, select, update
+from sqlalchemy import String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from backend.platform.db import Base, utcnow
+from backend.platform.db import Base, affected_rows, utcnow
 from backend.platform.jobs import JobQueue, worker_app
 from backend.platform.schedule import BACKOFF, PERIODIC_JOBS, SCHEDULE_TZ, Periodic, resolve
 
@@ -124,14 +123,14 @@ class Scheduler:
             else:
                 return False
             # Conditional on the attempt count: of several schedulers, one moves it on.
-            result: CursorResult[Any] = sess.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
+            moved = affected_rows(
+                sess,
                 update(PeriodicRun)
                 .where(PeriodicRun.job == job.name, PeriodicRun.slot == slot,
                        PeriodicRun.attempts == run.attempts, PeriodicRun.state == run.state)
                 .values(state=QUEUED, attempts=run.attempts + 1, claimed_at=now, error=error)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
             )
-            moved = result.rowcount
             sess.commit()
             return bool(moved == 1)
         finally:

@@ -14,7 +14,12 @@ from marshmallow import Schema, fields, validate
 
 from backend.http.auth import current_actor, staff_required
 from backend.http.extensions import get_session
+from backend.platform.store import get_store
+from backend.sessions.schemas import SessionSchema
+from backend.sessions.services import end_own_session, list_sessions
+from backend.staff import login as staff_login
 from backend.staff import services as svc
+from backend.staff.login_throttle import LoginThrottle
 from backend.staff.models import ROLE_LABELS, Role
 
 blp = Blueprint(
@@ -80,17 +85,55 @@ def _token_reply(user, token: str) -> dict:
     return {"token": token, "expires_in": current_app.config["STAFF_TOKEN_TTL"], "user": user}
 
 
+def _client() -> staff_login.ClientInfo:
+    return staff_login.ClientInfo(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+
+
 @blp.route("/auth/login")
 class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="用户名或密码错误（reason: invalid_credentials，不区分用户名是否存在）")
+    @blp.alt_response(429, description="同一用户名在同一客户端连续失败，需等待 Retry-After 秒（reason: login_throttled）")
     def post(self, data):
-        """工作人员登录（连续5次密码错误锁定15分钟）"""
-        user, token = svc.authenticate_staff(
-            get_session(), data["username"], data["password"], request.remote_addr,
-            secret=current_app.config["SECRET_KEY"],
+        """工作人员登录（同一用户名在同一客户端连续失败后，等待时间逐次加长）"""
+        cfg = current_app.config
+        user, token = staff_login.authenticate_staff(
+            get_session(), data["username"], data["password"], _client(),
+            secret=cfg["SECRET_KEY"], ttl=cfg["STAFF_TOKEN_TTL"], throttle=LoginThrottle(get_store()),
         )
         return _token_reply(user, token)
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @staff_required()
+    @blp.response(204)
+    @blp.doc(security=_SECURED)
+    def post(self):
+        """退出登录（本次登录的令牌立即失效）"""
+        staff_login.logout_staff(get_session(), current_actor())
+
+
+@blp.route("/auth/sessions")
+class Sessions(MethodView):
+    @staff_required()
+    @blp.response(200, SessionSchema(many=True))
+    @blp.doc(security=_SECURED)
+    def get(self):
+        """本人正在使用的登录（设备、网络、时间；不含令牌）"""
+        return list_sessions(get_session(), current_actor())
+
+
+@blp.route("/auth/sessions/<int:session_id>")
+class SessionDetail(MethodView):
+    @staff_required()
+    @blp.response(204)
+    @blp.alt_response(404, description="不是本人的登录（reason: session_not_found）")
+    @blp.doc(security=_SECURED)
+    def delete(self, session_id: int):
+        """结束本人的一个登录（该令牌立即失效）"""
+        end_own_session(get_session(), current_actor(), session_id)
 
 
 @blp.route("/auth/me")
@@ -111,11 +154,13 @@ class Password(MethodView):
     @blp.doc(security=_SECURED)
     def post(self, data):
         """修改本人密码（旧令牌随即失效，返回新令牌）"""
+        session, cfg = get_session(), current_app.config
         user = svc.change_password(
-            get_session(), current_actor(),
+            session, current_actor(),
             current_password=data["current_password"], new_password=data["new_password"],
         )
-        return _token_reply(user, svc.issue_token(current_app.config["SECRET_KEY"], user))
+        token = staff_login.start_staff_session(session, user, _client(), secret=cfg["SECRET_KEY"], ttl=cfg["STAFF_TOKEN_TTL"])
+        return _token_reply(user, token)
 
 
 @blp.route("/staff-users")

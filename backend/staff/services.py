@@ -4,21 +4,18 @@ Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher`` defaults, R
 profile); a stored hash made with older parameters is re-hashed at the next successful login.
 
 Login refusals are deliberately alike: an unknown username, a wrong password and a deactivated
-account all answer ``invalid_credentials`` after the same amount of argon2 work. After
-``MAX_FAILED_LOGINS`` consecutive failures the account is locked for ``LOCK_MINUTES``: the answer is
-**429** ``account_locked`` with ``Retry-After`` (the seconds until the lock ends) — "too many
-attempts, come back later" is what 429 means, and clients already honour ``Retry-After`` there.
+account all answer ``invalid_credentials`` after the same amount of argon2 work. Repeated failures
+of one username *from one client* are slowed down (:mod:`backend.staff.login_throttle`): **429**
+``login_throttled`` with a ``Retry-After`` that grows with the failures — the same for unknown and
+known names, and never a lock an outsider can put on someone else's account. Every login is a
+session (:mod:`backend.sessions`); deactivation and a password change or reset end them all.
 
 Services here take the token secret as a parameter and never import Flask.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,23 +24,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from backend.common.actor import Actor
 from backend.common.audit import audit
-from backend.common.tokens import STAFF_TOKEN, sign
-from backend.platform.db import commit_on_refusal, utcnow
 from backend.platform.errors import (
     Conflict,
-    DomainError,
     Forbidden,
     NotFound,
-    TooManyRequests,
-    Unauthorized,
     ValidationFailed,
 )
+from backend.sessions.models import EndReason
+from backend.sessions.services import end_sessions
 from backend.staff.models import Department, OrgType, Role, StaffUser
 
 password_hasher = PasswordHasher()  # argon2id
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128  # argon2 copes with more, but nobody types it and it bounds the work
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -59,14 +51,6 @@ ROLE_ORG_TYPES: dict[Role, tuple[bool, frozenset[OrgType]]] = {
 
 # Roles that see every department's data (no department scope).
 ALL_DEPARTMENT_ROLES = frozenset({Role.CREDIT_ADMIN.value, Role.AUDITOR.value})
-
-INVALID_CREDENTIALS = "用户名或密码错误。"
-
-
-@cache
-def _dummy_hash() -> str:
-    # Verifying an unknown username against this costs the same as a real check.
-    return password_hasher.hash("no-such-user-dummy-password-0")
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -186,120 +170,52 @@ def list_staff_users(
     return list(session.execute(stmt).scalars())
 
 
-@dataclass(frozen=True)
-class LoginResult:
-    user: StaffUser
-    token: str
-
-
-def issue_token(secret: str, user: StaffUser) -> str:
-    """The staff bearer token; it stops working when ``token_version`` is bumped."""
-    return sign(secret, STAFF_TOKEN, {"s": user.id, "v": user.token_version})
-
-
-def _locked_error(until: datetime, now: datetime) -> DomainError:
-    seconds = max(1, math.ceil((until - now).total_seconds()))
-    minutes = max(1, math.ceil(seconds / 60))
-    return TooManyRequests(
-        "account_locked",
-        f"密码错误次数过多，账号已临时锁定，请{minutes}分钟后再试。",
-        headers={"Retry-After": str(seconds)},
-    )
-
-
-def authenticate_staff(
-    session: Session, username: str, password: str, ip: str | None, *, secret: str
-) -> tuple[StaffUser, str]:
-    """Check a staff login; return ``(user, token)``.
-
-    Failures (and a lockout) are committed even though the request is refused, via
-    :func:`backend.platform.db.commit_on_refusal`, so the counter really counts.
-    """
-    now = utcnow()
-    name = (username or "").strip().lower()
-    password = password if isinstance(password, str) else ""
-    user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalar() if name else None
-    anonymous = Actor("system", ip=ip)
-    if user is None:
-        _verify(_dummy_hash(), password)
-        commit_on_refusal(session)
-        audit(session, anonymous, "staff.login_failed", "staff_user", None, reason="unknown_user")
-        raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
-    if user.locked_until is not None and user.locked_until > now:
-        commit_on_refusal(session)
-        audit(session, anonymous, "staff.login_failed", "staff_user", user.id, reason="locked")
-        raise _locked_error(user.locked_until, now)
-    ok = _verify(user.password_hash, password)
-    if not ok or not user.active:
-        commit_on_refusal(session)
-        reason = "inactive" if ok else "wrong_password"
-        if not ok:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.failed_logins = 0
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                audit(session, anonymous, "staff.locked", "staff_user", user.id, minutes=LOCK_MINUTES)
-        session.flush()
-        audit(session, anonymous, "staff.login_failed", "staff_user", user.id, reason=reason)
-        if user.locked_until is not None and user.locked_until > now:
-            raise _locked_error(user.locked_until, now)
-        raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
-    if password_hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = password_hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    session.flush()
-    audit(session, _staff_actor(user, ip), "staff.login", "staff_user", user.id)
-    return user, issue_token(secret, user)
-
-
-def _verify(stored_hash: str, password: str) -> bool:
+def verify_password(stored_hash: str, password: str) -> bool:
     try:
         return password_hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _staff_actor(user: StaffUser, ip: str | None) -> Actor:
+def staff_actor(user: StaffUser, ip: str | None) -> Actor:
     return Actor("staff", user.id, role=str(user.role), department_id=user.department_id, ip=ip)
 
 
 def change_password(
     session: Session, actor: Actor, *, current_password: str, new_password: str
 ) -> StaffUser:
-    """The signed-in staff member changes their own password; every older token stops working."""
+    """The signed-in staff member changes their own password; every session of theirs ends (the
+    caller starts a new one with :func:`start_staff_session`)."""
     user = get_staff_user(session, actor.id) if actor.is_staff else None
     if user is None:
         raise Forbidden("staff_only", "只有工作人员可以修改密码。")
-    if not _verify(user.password_hash, current_password if isinstance(current_password, str) else ""):
+    if not verify_password(user.password_hash, current_password if isinstance(current_password, str) else ""):
         msg = "当前密码不正确。"
         raise ValidationFailed("wrong_password", msg, errors={"current_password": [msg]})
     check_password_policy(new_password)
-    if _verify(user.password_hash, new_password):
+    if verify_password(user.password_hash, new_password):
         msg = "新密码不能与当前密码相同。"
         raise ValidationFailed("password_unchanged", msg, errors={"new_password": [msg]})
-    _set_password(user, new_password)
+    _set_password(session, user, new_password)
     session.flush()
     audit(session, actor, "staff.password_change", "staff_user", user.id)
     return user
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> StaffUser:
-    """An administrator (or the CLI) sets a new password; it also lifts a lockout."""
+    """An administrator (or the CLI) sets a new password; every session of the user ends."""
     user = get_staff_user(session, user_id)
     check_password_policy(new_password)
-    _set_password(user, new_password)
+    _set_password(session, user, new_password)
     session.flush()
     audit(session, actor, "staff.password_reset", "staff_user", user.id)
     return user
 
 
-def _set_password(user: StaffUser, password: str) -> None:
+def _set_password(session: Session, user: StaffUser, password: str) -> None:
     user.password_hash = password_hasher.hash(password)
     user.token_version += 1
-    user.failed_logins = 0
-    user.locked_until = None
+    end_sessions(session, EndReason.PASSWORD_CHANGED, staff_user_id=user.id)
 
 
 def deactivate_staff(session: Session, actor: Actor, user_id: int) -> StaffUser:
@@ -310,6 +226,7 @@ def deactivate_staff(session: Session, actor: Actor, user_id: int) -> StaffUser:
     if user.active:
         user.active = False
         user.token_version += 1
+        end_sessions(session, EndReason.STAFF_DEACTIVATED, staff_user_id=user.id)
         session.flush()
         audit(session, actor, "staff.deactivate", "staff_user", user.id)
     return user

@@ -1,10 +1,12 @@
 """Mini-program accounts (小程序账号): login, refresh-token rotation, logout, 实名 binding, ``me``.
 
-An account is a WeChat openid. Access tokens are signed and short-lived
-(:func:`backend.common.tokens.sign`, purpose ``ACCOUNT_TOKEN``); refresh tokens are random, stored
-only as their SHA-256, and used once: each refresh returns a new pair. Presenting a refresh token
-that was already used means it was copied — every refresh token of the account is revoked
-(``refresh_reused``) and the user logs in again.
+An account is a WeChat openid. Every login starts a login session (:mod:`backend.sessions`);
+access tokens are signed and short-lived (:func:`backend.common.tokens.sign`, purpose
+``ACCOUNT_TOKEN``) and name that session, so ending it stops them at once. Refresh tokens are
+random, stored only as their SHA-256, and used once: each refresh returns a new pair in the same
+session. Presenting a refresh token that was already used means it was copied — every refresh
+token of the account is revoked and every session ended (``refresh_reused``), the stolen access
+token with them, and the user logs in again.
 
 WeChat itself is behind :mod:`backend.subjects.wechat` (the view resolves the code and passes a
 :class:`WeChatIdentity` here): these services know nothing of wechatpy, Flask, or ``session_key``.
@@ -36,6 +38,8 @@ from backend.platform.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from backend.sessions.models import AuthSession, EndReason
+from backend.sessions.services import end_own_session, end_sessions, renew_session, start_session
 from backend.subjects.identity import IdentityVerifier, VerifierUnavailable, is_self_declared, load_verifier
 from backend.subjects.models import Account, IdentityLevel, Person, RefreshToken
 from backend.subjects.services import clean_name, id_number_index, register_person, view_person
@@ -57,6 +61,7 @@ class TokenSettings:
     secret: str
     access_ttl: int
     refresh_ttl: int
+    user_agent: str | None = None  # the client's, for the coarse device name of the session list
 
 
 @dataclass
@@ -132,8 +137,11 @@ def login(session: Session, actor: Actor, who: WeChatIdentity, settings: TokenSe
     if who.unionid and account.unionid != who.unionid:
         account.unionid = who.unionid
     account.last_login_at = utcnow()
-    result = _issue(session, account, settings)
-    audit(session, account_actor(account, actor.ip), "account.login", "account", account.id)
+    login_session = start_session(session, account_id=account.id, ip=actor.ip, user_agent=settings.user_agent,
+                                  ttl_seconds=settings.refresh_ttl)
+    result = _issue(session, account, login_session.id, settings)
+    audit(session, account_actor(account, actor.ip), "account.login", "account", account.id,
+          session_id=login_session.id)
     return result
 
 
@@ -141,12 +149,12 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _issue(session: Session, account: Account, settings: TokenSettings) -> LoginResult:
+def _issue(session: Session, account: Account, session_id: int, settings: TokenSettings) -> LoginResult:
     raw = secrets.token_urlsafe(32)
-    session.add(RefreshToken(account_id=account.id, token_hash=_hash(raw),
+    session.add(RefreshToken(account_id=account.id, session_id=session_id, token_hash=_hash(raw),
                              expires_at=utcnow() + timedelta(seconds=settings.refresh_ttl)))
     session.flush()
-    access = sign(settings.secret, ACCOUNT_TOKEN, {"a": account.id})
+    access = sign(settings.secret, ACCOUNT_TOKEN, {"a": account.id, "sid": session_id})
     return LoginResult(access, settings.access_ttl, raw, settings.refresh_ttl, account)
 
 
@@ -181,8 +189,9 @@ def refresh(session: Session, actor: Actor, raw_token: str, settings: TokenSetti
     ).rowcount
     if not claimed:
         revoked = _revoke_all(session, token.account_id)
+        ended = end_sessions(session, EndReason.REFRESH_REUSED, account_id=token.account_id)
         audit(session, Actor("account", token.account_id, ip=actor.ip), "account.refresh_reused", "account",
-              token.account_id, revoked=revoked)
+              token.account_id, revoked=revoked, sessions_ended=ended)
         commit_on_refusal(session)  # the revocation must outlive the 401
         raise Unauthorized("refresh_reused", "登录凭证已被使用，为保护您的账号，请重新登录。")
     if token.expires_at <= now:
@@ -190,25 +199,65 @@ def refresh(session: Session, actor: Actor, raw_token: str, settings: TokenSetti
     account = session.get(Account, token.account_id)
     if account is None or account.disabled:
         raise Forbidden("account_disabled", "该账号不可用，请联系客服。")
-    return _issue(session, account, settings)
+    session_id = token.session_id
+    live = session_id is not None and session.execute(
+        select(AuthSession.id).where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
+    ).first() is not None
+    if session_id is not None and not live:
+        raise Unauthorized("refresh_revoked", "登录已失效，请重新登录。")
+    if session_id is None:  # a token from before sessions existed: it starts one
+        session_id = start_session(session, account_id=account.id, ip=actor.ip, user_agent=settings.user_agent,
+                                   ttl_seconds=settings.refresh_ttl).id
+    else:
+        renew_session(session, session_id, settings.refresh_ttl)
+    return _issue(session, account, session_id, settings)
 
 
 def logout(session: Session, actor: Actor, raw_token: str | None = None) -> int:
-    """Revoke the given refresh token of the caller, or all of them; returns how many."""
+    """Log out: end the caller's current session (with the given refresh token's, if another of
+    theirs), or — no refresh token given — every session and refresh token of the account.
+
+    Returns how many refresh tokens were revoked. The access token in use stops working at once.
+    """
     account = get_account(session, actor)
     if raw_token:
-        res = session.execute(
+        revoked_ids = list(session.execute(
             update(RefreshToken)
             .where(RefreshToken.account_id == account.id, RefreshToken.token_hash == _hash(raw_token),
                    RefreshToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
+            .returning(RefreshToken.session_id)
+            .execution_options(synchronize_session=False)
+        ).scalars())
+        revoked = len(revoked_ids)
+        ending = {sid for sid in revoked_ids if sid is not None} | {actor.session_id} - {None}
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.account_id == account.id, RefreshToken.session_id.in_(ending),
+                   RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        revoked = res.rowcount or 0
+        ended = end_sessions(session, EndReason.LOGOUT, account_id=account.id, ids=ending)
     else:
         revoked = _revoke_all(session, account.id)
-    audit(session, actor, "account.logout", "account", account.id, revoked=revoked)
+        ended = end_sessions(session, EndReason.LOGOUT, account_id=account.id)
+    audit(session, actor, "account.logout", "account", account.id, revoked=revoked, sessions_ended=ended)
     return revoked
+
+
+def end_account_session(session: Session, actor: Actor, session_id: int) -> None:
+    """End one of the caller's sessions from the session list, with its refresh tokens."""
+    account = get_account(session, actor)
+    end_own_session(session, actor, session_id)
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.account_id == account.id, RefreshToken.session_id == session_id,
+               RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    audit(session, actor, "account.session_end", "account", account.id, session_id=session_id)
 
 
 # --- 实名 binding ---------------------------------------------------------------------------

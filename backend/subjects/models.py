@@ -107,6 +107,8 @@ class RefreshToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # The login session (backend.sessions) this token renews; None for tokens issued before sessions.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("auth_sessions.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from backend.calendar.models import CalendarDay
 from backend.common.models import AuditEntry
-from backend.common.tokens import sign
-from backend.http.auth import STAFF_TOKEN
 from backend.staff.models import Department, Role, StaffUser
+from tests.factories import staff_headers
 
 ERROR_KEYS = {"code", "status", "message", "reason", "errors"}
 
@@ -21,8 +20,7 @@ def _staff(app, db, role: Role, username: str) -> dict[str, str]:
     user = StaffUser(username=username, display_name="测试", password_hash="x", role=role, department_id=dept.id)
     db.add(user)
     db.flush()
-    token = sign(app.config["SECRET_KEY"], STAFF_TOKEN, {"s": user.id, "v": user.token_version})
-    return {"Authorization": f"Bearer {token}"}
+    return staff_headers(app, user)
 
 
 @pytest.fixture

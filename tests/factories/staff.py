@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend.common.tokens import STAFF_TOKEN, sign
 from backend.staff.models import Department, OrgType, Role, StaffUser
 from tests.factories.sequence import next_n
+from tests.factories.sessions import login_session
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 STAFF_PASSWORD = "Huaian2020credit"
@@ -70,5 +71,6 @@ def make_staff(db: Session, role: Role | str = Role.CREDIT_ADMIN, department: De
 
 
 def staff_headers(app, user: StaffUser) -> dict[str, str]:
-    token = sign(app.config["SECRET_KEY"], STAFF_TOKEN, {"s": user.id, "v": user.token_version})
+    sid = login_session(app, ("staff", user.id, user.token_version), user, staff_user_id=user.id)
+    token = sign(app.config["SECRET_KEY"], STAFF_TOKEN, {"s": user.id, "v": user.token_version, "sid": sid})
     return {"Authorization": f"Bearer {token}"}

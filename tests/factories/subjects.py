@@ -13,6 +13,7 @@ from backend.common.tokens import ACCOUNT_TOKEN, sign
 from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person, Subject
 from backend.subjects.services import register_firm, register_person
 from tests.factories.sequence import next_n
+from tests.factories.sessions import login_session
 
 
 def make_firm(db: Session, uscc: str | None = None, name: str | None = None, **fields) -> Firm:
@@ -45,7 +46,8 @@ def make_account(db: Session, **fields) -> Account:
 
 
 def account_headers(app, account: Account) -> dict[str, str]:
-    token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": account.id})
+    sid = login_session(app, ("account", account.id), account, account_id=account.id)
+    token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": account.id, "sid": sid})
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -25,6 +25,7 @@ from backend.http.extensions import get_session
 from backend.http.idempotency import IN_FLIGHT_WAIT_MS, idempotent, purge_idempotency_keys
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict
+from backend.sessions.models import AuthSession
 from tests.conftest import make_config
 from tests.factories import account_headers, make_account
 
@@ -198,10 +199,11 @@ def committed_app(engine, database_url, redis_url):
     _register_test_endpoint(application)
     session = application.extensions["database"].new_session()
     account = make_account(session)
+    headers = account_headers(application, account)  # its login session is committed with it
     session.commit()
-    headers = account_headers(application, account)
     yield application, headers, f"account:{account.id}"
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.owner == f"account:{account.id}"))
+    session.execute(delete(AuthSession).where(AuthSession.account_id == account.id))
     # Our rows are the tail of the chain (other tests roll back), so removing them keeps it intact.
     session.execute(delete(AuditEntry).where(AuditEntry.action == ACTION))
     session.delete(account)

@@ -11,12 +11,11 @@ import pytest
 from flask import Blueprint, jsonify
 
 from backend.app import create_app
-from backend.common.tokens import ACCOUNT_TOKEN, sign
 from backend.http.auth import account_required, staff_required
 from backend.http.extensions import limiter
 from backend.staff.models import Role
 from tests.conftest import make_config
-from tests.factories import make_account, make_staff, staff_headers
+from tests.factories import account_headers, make_account, make_staff, staff_headers
 
 LOGIN = 3
 WRITE = 4
@@ -68,7 +67,7 @@ def _ip(n: int) -> dict:
 def _account_headers(app, db):
     account = make_account(db)
     db.flush()
-    return {"Authorization": "Bearer " + sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": account.id})}
+    return account_headers(app, account)
 
 
 def _assert_429(resp, max_retry: int = 60):

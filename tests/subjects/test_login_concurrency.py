@@ -13,6 +13,7 @@ from backend.common.actor import Actor
 from backend.common.models import AuditEntry
 from backend.platform.db import make_engine
 from backend.platform.errors import Unauthorized
+from backend.sessions.models import AuthSession
 from backend.subjects import accounts
 from backend.subjects.models import Account, RefreshToken
 
@@ -60,6 +61,7 @@ def test_racing_refreshes_only_one_wins(app, database_url):
     finally:
         with own.begin() as conn:
             conn.execute(delete(RefreshToken).where(RefreshToken.account_id == account_id))
+            conn.execute(delete(AuthSession).where(AuthSession.account_id == account_id))
             conn.execute(delete(Account).where(Account.openid == "openid-race"))
             conn.execute(delete(AuditEntry).where(AuditEntry.id > start_id))
         own.dispose()
