@@ -75,15 +75,19 @@ def _queue(app: Flask):
 def enqueue(session: Session, fn: Callable[..., Any], *args: Any) -> None:
     """Run job ``fn(*args)`` once ``session`` commits (inline or on the RQ queue)."""
     app = _app()
-    inline = app.config.get("JOBS_INLINE", True) or not app.config.get("REDIS_URL")
+    after_commit(session, lambda: dispatch(app, fn, *args))
 
-    def _go() -> None:
-        if inline:
-            try:
-                fn(*args)
-            except Exception:
-                log.exception("inline job failed")
-        else:
-            _queue(app).enqueue(fn, *args, job_timeout=600)
 
-    after_commit(session, _go)
+def dispatch(app: Flask, fn: Callable[..., Any], *args: Any) -> None:
+    """Run job ``fn(*args)`` now: inline (no Redis, or ``JOBS_INLINE``) or on the RQ queue.
+
+    For code that already runs after a commit (an after-commit listener); everything else uses
+    :func:`enqueue`, which waits for the commit.
+    """
+    if app.config.get("JOBS_INLINE", True) or not app.config.get("REDIS_URL"):
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("inline job failed")
+    else:
+        _queue(app).enqueue(fn, *args, job_timeout=600)

@@ -1,8 +1,8 @@
 """Process-local copies of hot Redis keys, kept exact by Redis itself (server-assisted client-side
 caching, Redis ≥ 6 ``CLIENT TRACKING … BCAST``).
 
-The warm ``me/card`` path needs two tiny keys per request — the account state and the card's
-generation — and a Redis round trip costs more than the rest of the request. So each process keeps
+Every mini-program request needs the account state, a tiny key, and a Redis round trip costs more
+than the rest of a cached read. So each process keeps
 copies of the keys under a few prefixes, and one dedicated connection per process receives Redis's
 invalidation messages for *every* change of a key under those prefixes, from any node. Before a
 copy is served, the messages already received are applied (a non-blocking read), so a change whose
@@ -242,7 +242,9 @@ class NearCache:
 
 # --- one per app ----------------------------------------------------------------------------
 
-PREFIXES = ("acct", "cardgen:")  # account state (backend/subjects/account_cache.py), card generations
+# Only the account state (backend/subjects/account_cache.py) is left: the card cache keys on a
+# version in the database (backend/cards/cache.py) and keeps no copies in the process.
+PREFIXES = ("acct",)
 
 
 def get_near_cache(app=None) -> NearCache | None:
