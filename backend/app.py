@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import logging
-from types import FunctionType
 
 from flask import Flask
 
 from backend.platform.config import Config
 
 
-class CreditApp(Flask):
-    """Flask, answering ``ensure_sync`` from a cache for plain functions.
-
-    Flask and flask-smorest ask it of every hook and decorator layer on every request (about 15
-    times for one card read), and ``inspect.iscoroutinefunction`` is not free. Only module-level
-    and decorator functions are cached (bounded), never bound methods created per request.
-    """
-
-    _SYNC_CACHE_MAX = 4096
-
-    def ensure_sync(self, func):
-        if type(func) is not FunctionType:
-            return super().ensure_sync(func)
-        cache = self.__dict__.setdefault("_sync_cache", {})
-        found = cache.get(func)
-        if found is None:
-            if len(cache) >= self._SYNC_CACHE_MAX:
-                cache.clear()
-            found = cache[func] = super().ensure_sync(func)
-        return found
-
-
 def create_app(config: Config | dict | None = None) -> Flask:
     """Build the app. ``config`` may be a :class:`Config`, a dict of overrides, or None (environment)."""
     cfg = config if isinstance(config, Config) else Config.from_env()
-    app = CreditApp(__name__, instance_relative_config=False)
+    app = Flask(__name__, instance_relative_config=False)
     app.config.update(cfg.as_flask())
     if isinstance(config, dict):
         app.config.update(config)
@@ -83,6 +60,23 @@ def register_extensions(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     register_request_pipeline(app)
+    register_side_effects(app)
+
+
+def register_side_effects(app: Flask) -> None:
+    """The after-commit side effects of domain changes, wired with this app's store and queue:
+    the card cache on the key-value store, and the one listener that drops changed subjects'
+    cards and enqueues their rescoring (``backend/subjects/changes.py``)."""
+    from functools import partial
+
+    from backend.cards.cache import CARD_TTL, CardCache
+    from backend.platform.jobs import dispatch
+    from backend.platform.store import get_store
+    from backend.subjects.changes import listen_for_changes
+
+    cards = CardCache(get_store(app), int(app.config.get("CARD_CACHE_TTL", CARD_TTL)))
+    app.extensions["card_cache"] = cards
+    listen_for_changes(app.extensions["database"].sessionmaker, drop_cards=cards.drop, enqueue=partial(dispatch, app))
 
 
 def register_blueprints(app: Flask) -> None:

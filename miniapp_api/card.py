@@ -21,6 +21,7 @@ from backend.cards.sharing import (
     share_token,
 )
 from backend.http.auth import account_required, current_actor
+from backend.http.card_responses import NOT_MODIFIED, card_cache, card_response
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
 from backend.subjects.services import require_identity
@@ -33,10 +34,6 @@ def share_url(token: str) -> str:
     """Absolute public URL of a share: ``PUBLIC_BASE_URL`` if configured, else this request's host."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     return f"{base.rstrip('/')}/public/v1/cards/{token}"
-
-
-def _json(body: bytes):
-    return current_app.response_class(body, mimetype="application/json")
 
 
 def _person_id() -> int:
@@ -58,24 +55,26 @@ def _share_view(share) -> dict:
 class MyCard(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, CardSchema)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(403, description="未实名（reason: identity_required）")
     @account_required
     def get(self):
         """我的信用名片：诚信分及分段、加减分依据、名单状态、记录、信用承诺（身份信息脱敏；完整信息见 GET /miniapp/v1/me?reveal=true）。"""
-        return _json(my_card_json(get_session(), current_actor()))
+        return card_response(my_card_json(get_session(), current_actor(), card_cache()))
 
 
 @blp.route("/firms/<string:uscc>/card")
 class FirmCard(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, CardSchema)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(403, description="不是该企业的法定代表人或授权经办人（reason: not_firm_agent）")
     @blp.alt_response(404, description="没有该主体（reason: firm_not_found）")
     @blp.alt_response(422, description="代码无效（reason: uscc_check_digit …）")
     @account_required
     def get(self, uscc: str):
         """企业信用名片（仅法定代表人和经审核授权的经办人）。"""
-        return _json(firm_card_json(get_session(), current_actor(), uscc))
+        return card_response(firm_card_json(get_session(), current_actor(), uscc, card_cache()))
 
 
 @blp.route("/me/card/share")

@@ -1,44 +1,31 @@
 """The evaluation part of a card: 公共信用综合评价 grade (firms) or 个人诚信分 (persons), explained.
 
 The card computes it with the evaluation engine itself (:func:`backend.evaluation.engine.evaluate`,
-the rules in force today) from the very records, list entries and kept commitments the card has just read — the same
-facts :func:`backend.evaluation.services.load_facts` gathers, so the result equals what
-``get_evaluation`` would store (``tests/test_card_api.py`` checks this), at no extra query and
-without writing from a GET. The stored ``evaluations`` row stays the evaluation context's business
-(recompute jobs, history, thresholds for perks).
+the rules in force today) from the very records, list entries and kept commitments the card has
+just read, turned into engine inputs by the same converters :func:`backend.evaluation.facts.load_facts`
+uses, so the result equals what ``get_evaluation`` would store (``tests/cards/test_card_api.py``
+checks this), at no extra query and without writing from a GET. The stored ``evaluations`` row
+stays the evaluation context's business (recompute jobs, history, thresholds for perks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from backend.evaluation.engine import CommitmentFact, ListFact, RecordFact, evaluate
+from backend.evaluation.engine import evaluate
+from backend.evaluation.facts import commitment_fact, list_fact, record_fact
 from backend.evaluation.rules import rules_for
 from backend.evaluation.services import today_cn
 from backend.platform.db import utcnow
-
-
-def _v(x):
-    return None if x is None else getattr(x, "value", x)
 
 
 def evaluation_from_rows(kind: str, record_rows: Iterable, list_rows: Iterable, kept_rows: Iterable = ()) -> dict:
     """The card's ``evaluation`` block from current record rows, all list-entry rows and the rows of
     kept commitments (id, closed_on, matter)."""
     as_of = today_cn()
-    records = [
-        RecordFact(id=r.id, kind=_v(r.kind), polarity=_v(r.polarity), severity=_v(r.severity), status=_v(r.status),
-                   decision_date=r.decision_date, publicity_min_end=r.publicity_min_end,
-                   publicity_max_end=r.publicity_max_end, title=r.title or "",
-                   rule_version=r.rule_version or "")
-        for r in record_rows
-    ]
-    lists = [
-        ListFact(id=e.id, list_type=_v(e.list_type), status=_v(e.status), listed_on=e.listed_on,
-                 expires_on=e.expires_on)
-        for e in list_rows
-    ]
-    kept = [CommitmentFact(id=c.id, kept_on=c.closed_on, title=c.matter) for c in kept_rows]
+    records = [record_fact(r) for r in record_rows]
+    lists = [list_fact(e) for e in list_rows]
+    kept = [commitment_fact(c) for c in kept_rows]
     result = evaluate(rules_for(kind, as_of), records, lists, as_of, kept)
     return {
         # Firms: grade A–D; persons: score 0–1000 in bands (极差 … 极好), ``grade`` is the band key.

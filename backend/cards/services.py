@@ -22,7 +22,7 @@ from enum import StrEnum
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from backend.cards import cache
+from backend.cards.cache import CardCache, card_version
 from backend.cards.evaluation import evaluation_from_rows
 from backend.cards.schemas import PUBLIC_COMMITMENT_FIELDS
 from backend.commitments.models import Commitment, CommitmentStatus
@@ -41,6 +41,7 @@ from backend.records.models import (
 )
 from backend.records.publicity import NOT_PUBLISHED_LABEL, is_public_on, withheld
 from backend.staff.models import Department
+from backend.subjects.changes import pending_changes
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import require_identity
 
@@ -207,41 +208,35 @@ def _dumps(obj: dict) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _cached_form(session: Session, subject_id: int, body: bytes | None, gen: bytes) -> dict:
-    if body is not None:
-        card = json.loads(body)
-        # A card of another day is stale: the evaluation decays and "可申请修复" dates move daily.
-        if card.get("format") == CARD_FORMAT and card.get("day") == _today():
-            return card
-    card = assemble_card(session, subject_id)
-    card["day"] = _today()
-    cache.write(subject_id, gen, _dumps(card))
+def _fresh(card: dict) -> bool:
+    # A card of another day is stale: the evaluation decays and "可申请修复" dates move daily.
+    return card.get("format") == CARD_FORMAT and card.get("day") == _today()
+
+
+def load_card(session: Session, subject_id: int, cards: CardCache | None = None) -> dict:
+    """The cached form of the card: from ``cards`` under the subject's current card version, or
+    assembled (and stored there). Without ``cards``, always assembled.
+
+    A subject changed in this very transaction bypasses the cache both ways: its new version is
+    not committed yet (a rollback would leave an entry under a version another change reuses).
+    """
+    if cards is None or subject_id in pending_changes(session):
+        return dict(assemble_card(session, subject_id), day=_today())
+    version = card_version(session, subject_id)  # before assembling: see backend/cards/cache.py
+    if version is None:
+        raise NotFound("subject_not_found", "没有找到该信用主体。")
+    body = cards.read(subject_id, version)
+    if body is not None and _fresh(card := json.loads(body)):
+        return card
+    card = dict(assemble_card(session, subject_id), day=_today())
+    cards.write(subject_id, version, _dumps(card))
     return card
 
 
-def load_card(session: Session, subject_id: int, *, use_cache: bool = True) -> dict:
-    """The cached form of the card: from the cache, or assembled and cached (see module doc)."""
-    if not use_cache:
-        return assemble_card(session, subject_id)
-    body, gen = cache.read(subject_id)
-    return _cached_form(session, subject_id, body, gen)
-
-
-def card_json(session: Session, subject_id: int, audience: Audience, *, unmasked: bool = False) -> bytes:
-    """The rendered card as JSON bytes. Hot path: the subject's generation (from the near cache,
-    no round trip), then the rendered bytes from the process-local views keyed by it (no SQL, no
-    JSON work). Otherwise one round trip brings the generation and the cached form; the database
-    only when that misses too."""
-    view = (str(audience), unmasked)
-    near_gen = cache.near_generation(subject_id)
-    if near_gen is not None and (out := cache.local_get((subject_id, near_gen, *view))) is not None:
-        return out
-    body, gen = cache.read(subject_id)  # one round trip: the generation and the cached form
-    if near_gen is None and (out := cache.local_get((subject_id, gen, *view))) is not None:
-        return out
-    out = _dumps(render_card(_cached_form(session, subject_id, body, gen), audience, unmasked=unmasked))
-    cache.local_put((subject_id, gen, *view), out)
-    return out
+def card_json(session: Session, subject_id: int, audience: Audience, cards: CardCache | None = None, *,
+              unmasked: bool = False) -> bytes:
+    """The card rendered for ``audience``, as response bytes."""
+    return _dumps(render_card(load_card(session, subject_id, cards), audience, unmasked=unmasked))
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -345,21 +340,21 @@ def _require_identity(actor) -> int:
     return require_identity(actor, "请先完成实名认证，再查看本人的信用名片。")
 
 
-def my_card(session: Session, actor) -> dict:
+def my_card(session: Session, actor, cards: CardCache | None = None) -> dict:
     """The logged-in person's own card (``me/card``), as a dict (bot, other callers).
 
     Everything about the person, with the identity masked as on every card (a card is shown on a
     screen and screenshotted into chats); the owner's full identity is ``GET /miniapp/v1/me?reveal=true``.
     """
-    return render_card(load_card(session, _require_identity(actor)), Audience.OWNER)
+    return render_card(load_card(session, _require_identity(actor), cards), Audience.OWNER)
 
 
-def my_card_json(session: Session, actor) -> bytes:
+def my_card_json(session: Session, actor, cards: CardCache | None = None) -> bytes:
     """:func:`my_card` as response bytes (the mini-program view)."""
-    return card_json(session, _require_identity(actor), Audience.OWNER)
+    return card_json(session, _require_identity(actor), Audience.OWNER, cards)
 
 
-def firm_card_json(session: Session, actor, uscc: str) -> bytes:
+def firm_card_json(session: Session, actor, uscc: str, cards: CardCache | None = None) -> bytes:
     """A firm's card for its legal representative (unmasked) or an approved agent (masked)."""
     from backend.cards.access import require_firm_agent
     from backend.subjects.services import get_firm
@@ -367,11 +362,22 @@ def firm_card_json(session: Session, actor, uscc: str) -> bytes:
     firm = get_firm(session, uscc)  # 422 with the validator's reason, 404 if unknown
     require_firm_agent(session, actor, firm)
     is_rep = actor.person_id is not None and actor.person_id == firm.legal_rep_id
-    return card_json(session, firm.id, Audience.OWNER, unmasked=is_rep)
+    return card_json(session, firm.id, Audience.OWNER, cards, unmasked=is_rep)
 
 
-def public_firm_card_json(session: Session, uscc: str) -> bytes:
+def public_firm_card_json(session: Session, uscc: str, cards: CardCache | None = None) -> bytes:
     """Public information only (see :data:`PUBLIC_POLICY`)."""
     from backend.subjects.services import get_firm
 
-    return card_json(session, get_firm(session, uscc).id, Audience.PUBLIC)
+    return card_json(session, get_firm(session, uscc).id, Audience.PUBLIC, cards)
+
+
+def shared_card(session: Session, viewer, secret: str, token: str, cards: CardCache | None = None) -> dict:
+    """The card behind a share link (信用名片分享), masked, with the share's expiry: 404 / 410 from
+    :func:`backend.cards.sharing.open_share` when the link is invalid, expired or revoked."""
+    from backend.cards.sharing import open_share
+
+    share = open_share(session, viewer, secret, token)
+    card = render_card(load_card(session, share.subject_id, cards), Audience.SHARED)
+    card["share"] = {"expires_at": share.expires_at.isoformat()}
+    return card

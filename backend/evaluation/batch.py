@@ -33,9 +33,10 @@ from sqlalchemy.orm import Session
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.evaluation.engine import COUNTED_STATUS, OBJECTED_STATUS, evaluate
+from backend.evaluation.facts import load_facts, store_result
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import ANY, NO_SEVERITY, RuleSet, rules_for
-from backend.evaluation.services import load_facts, store_result, today_cn
+from backend.evaluation.services import today_cn
 from backend.platform.db import utcnow
 from backend.subjects.models import Subject
 

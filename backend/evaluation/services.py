@@ -2,8 +2,8 @@
 
 Other contexts call:
 - :func:`evaluate_subject` to rescore now (inside their transaction),
-- :func:`request_recompute` after changing records / lists / commitments / objections / repairs: the rescoring runs
-  as a job once their transaction commits (inline in the embedded default, RQ otherwise),
+- :func:`backend.subjects.changes.subject_changed` after changing records / lists / commitments / objections /
+  repairs: the app's after-commit listener then enqueues the rescoring (``tasks.recompute_subjects``),
 - :func:`get_evaluation` to read a subject's result with its explanation (rebuilt if stale).
 """
 
@@ -11,108 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.commitments.models import Commitment, CommitmentStatus
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
-from backend.evaluation.engine import CommitmentFact, ListFact, RecordFact, Result, evaluate
+from backend.evaluation.engine import Result, evaluate
+from backend.evaluation.facts import load_facts, store_result, value_of
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import rules_for
-from backend.lists.models import ListEntry
-from backend.platform.db import utcnow
 from backend.platform.errors import NotFound
-from backend.records.models import CreditRecord
 from backend.subjects.models import Subject
 
 
 def today_cn() -> date:
     """Publicity windows and decay are counted in China's calendar days."""
     return china_today()
-
-
-def _val(v):
-    return None if v is None else getattr(v, "value", v)
-
-
-class Facts(NamedTuple):
-    """Engine inputs per subject id: current records, all list entries, kept commitments."""
-
-    records: dict[int, list[RecordFact]]
-    lists: dict[int, list[ListFact]]
-    commitments: dict[int, list[CommitmentFact]]
-
-
-def load_facts(session: Session, subject_ids: Iterable[int]) -> Facts:
-    """Current records, all list entries and kept commitments of these subjects, as engine inputs."""
-    ids = list(subject_ids)
-    facts = Facts({i: [] for i in ids}, {i: [] for i in ids}, {i: [] for i in ids})
-    records, lists, commitments = facts
-    if not ids:
-        return facts
-    rec_rows = session.execute(
-        select(
-            CreditRecord.subject_id, CreditRecord.id, CreditRecord.kind, CreditRecord.polarity,
-            CreditRecord.severity, CreditRecord.status, CreditRecord.decision_date,
-            CreditRecord.publicity_min_end, CreditRecord.publicity_max_end, CreditRecord.title,
-            CreditRecord.rule_version,
-        ).where(CreditRecord.subject_id.in_(ids), CreditRecord.is_current.is_(True))
-    ).all()
-    for r in rec_rows:
-        records[r.subject_id].append(RecordFact(
-            id=r.id, kind=_val(r.kind), polarity=_val(r.polarity), severity=_val(r.severity),
-            status=_val(r.status), decision_date=r.decision_date, publicity_min_end=r.publicity_min_end,
-            publicity_max_end=r.publicity_max_end, title=r.title or "", rule_version=r.rule_version or "",
-        ))
-    list_rows = session.execute(
-        select(ListEntry.subject_id, ListEntry.id, ListEntry.list_type, ListEntry.status, ListEntry.listed_on,
-               ListEntry.expires_on).where(ListEntry.subject_id.in_(ids))
-    ).all()
-    for e in list_rows:
-        lists[e.subject_id].append(ListFact(
-            id=e.id, list_type=_val(e.list_type), status=_val(e.status), listed_on=e.listed_on,
-            expires_on=e.expires_on,
-        ))
-    kept = session.execute(
-        select(Commitment.subject_id, Commitment.id, Commitment.closed_on, Commitment.matter)
-        .where(Commitment.subject_id.in_(ids), Commitment.status == CommitmentStatus.KEPT)
-    ).all()
-    for c in kept:
-        commitments[c.subject_id].append(CommitmentFact(id=c.id, kept_on=c.closed_on, title=c.matter))
-    return facts
-
-
-def store_result(
-    session: Session,
-    subject_id: int,
-    result: Result,
-    cause: str,
-    current: Evaluation | None,
-    *,
-    explain: bool = True,
-) -> EvaluationHistory | None:
-    """Upsert the evaluation row; add a history row when the grade / band changed."""
-    history = None
-    if current is not None and current.grade != result.grade:
-        history = EvaluationHistory(
-            subject_id=subject_id, old_grade=current.grade, new_grade=result.grade, old_score=current.score,
-            new_score=result.score, rules_version=result.rules_version, cause=cause[:100],
-        )
-        session.add(history)
-    if current is None:
-        current = Evaluation(subject_id=subject_id, kind=result.subject_kind)
-        session.add(current)
-    current.score = result.score
-    current.grade = result.grade
-    current.rules_version = result.rules_version
-    current.as_of = result.as_of
-    current.explanation = result.to_dict() if explain else None
-    current.computed_at = utcnow()
-    return history
 
 
 def evaluate_subject(
@@ -159,7 +75,7 @@ def evaluate_subjects(
             select(Evaluation).where(Evaluation.subject_id.in_(list(kinds)))).scalars()}
         changes = []
         for subject_id, kind in kinds.items():
-            result = evaluate(rules_for(_val(kind), as_of), facts.records[subject_id], facts.lists[subject_id], as_of,
+            result = evaluate(rules_for(value_of(kind), as_of), facts.records[subject_id], facts.lists[subject_id], as_of,
                               facts.commitments[subject_id])
             history = store_result(session, subject_id, result, cause or "evaluate", current.get(subject_id))
             if history is not None:
@@ -197,13 +113,3 @@ def grade_history(session: Session, subject_id: int, limit: int = 50) -> list[Ev
         select(EvaluationHistory).where(EvaluationHistory.subject_id == subject_id)
         .order_by(EvaluationHistory.at.desc(), EvaluationHistory.id.desc()).limit(limit)
     ).scalars())
-
-
-def request_recompute(session: Session, subject_ids: Iterable[int], cause: str = "change") -> None:
-    """Rescore these subjects after ``session`` commits (never for a rolled-back change)."""
-    from backend.evaluation.tasks import recompute_subjects
-    from backend.platform.jobs import enqueue
-
-    ids = sorted({int(i) for i in subject_ids})
-    if ids:
-        enqueue(session, recompute_subjects, ids, cause)

@@ -8,7 +8,6 @@ response rolls back. After-commit hooks (jobs, cache invalidation, WeChat pushes
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import IntegrityError
 
 from backend.http import server_timing
@@ -17,21 +16,6 @@ from backend.platform.db import wants_commit_on_refusal
 from backend.platform.errors import Conflict, ValidationFailed
 
 _REQUEST_KEYS = ("db_session", "actor", "rate_key")
-
-
-class LazyCookieSessions(SecureCookieSessionInterface):
-    """Flask's cookie session, minus the signing setup on requests that carry no session cookie.
-
-    The APIs authenticate with bearer tokens and never send the cookie, yet Flask builds an
-    itsdangerous serializer for every request to look for it (~20 µs, a tenth of a warm me/card).
-    Without the cookie the result is the same empty session; setting it works as before.
-    """
-
-    def open_session(self, app, request):
-        if app.secret_key and ("HTTP_COOKIE" not in request.environ
-                               or not request.cookies.get(self.get_cookie_name(app))):
-            return self.session_class()
-        return super().open_session(app, request)
 
 
 def register_request_pipeline(app: Flask) -> None:
@@ -50,7 +34,6 @@ def register_request_pipeline(app: Flask) -> None:
     from backend.http.extensions import limiter
     from backend.http.request_guard import guard_request
 
-    app.session_interface = LazyCookieSessions()
     limits = limiter
 
     def _begin_request() -> None:

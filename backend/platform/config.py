@@ -99,9 +99,6 @@ class Config:
     # Seconds the session + account state checked on every mini-program request is cached (0: off);
     # changes invalidate it after commit (backend/sessions/cache.py), the TTL is a backstop.
     ACCOUNT_CACHE_TTL: int = 60
-    # Keep process-local copies of hot Redis keys that Redis itself invalidates (backend/platform/nearcache.py).
-    NEAR_CACHE: bool = True
-    CARD_FAST_PATH: bool = True  # warm GET me/card answered before Flask (backend/cards/fastpath.py)
     SQL_ECHO: bool = False
     # RQ: run jobs inline when no Redis (embedded default) or when forced (tests).
     JOBS_INLINE: bool = True
@@ -154,8 +151,6 @@ class Config:
         cfg.REQUIRE_REAL_IDENTITY = _bool(env.get("REQUIRE_REAL_IDENTITY"), prod)
         cfg.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
         cfg.SQL_ECHO = _bool(env.get("SQL_ECHO"))
-        cfg.NEAR_CACHE = _bool(env.get("NEAR_CACHE"), True)
-        cfg.CARD_FAST_PATH = _bool(env.get("CARD_FAST_PATH"), True)
         cfg.JOBS_INLINE = _bool(env.get("JOBS_INLINE"), not cfg.REDIS_URL)
         cfg.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", env.get("ACCESS_TOKEN_TTL"), cfg.ACCESS_TOKEN_TTL)
         cfg.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", env.get("REFRESH_TOKEN_TTL"), cfg.REFRESH_TOKEN_TTL)

@@ -117,3 +117,12 @@ def enqueue(session: Session, fn: Callable[..., Any], *args: Any, queue: JobQueu
     """
     target = queue or get_queue()
     after_commit(session, lambda: target.enqueue(fn, *args))
+
+
+def dispatch(app: Flask, fn: Callable[..., Any], *args: Any) -> None:
+    """Run job ``fn(*args)`` now on the app's queue (inline, or RQ on Redis).
+
+    For code that already runs after a commit (the after-commit listener); everything else uses
+    :func:`enqueue`, which waits for the commit.
+    """
+    get_queue(app).enqueue(fn, *args)

@@ -1,25 +1,88 @@
-"""One place that says "this subject's credit data changed".
+"""One place that says "this subject's credit data changed", and the one listener that acts on it.
 
 Records, list entries, commitments, legal-representative links (and later objections, repairs)
-call :func:`subject_changed`. After the transaction commits — never for a rolled-back change — the
-subjects are rescored (a job: inline in the embedded default, RQ with Redis) and their cached cards
-are dropped, so the next read shows the change.
+call :func:`subject_changed` inside their transaction. It does two things there:
+
+- bumps ``subjects.card_version`` of the subjects (in the change's own transaction, so the version
+  commits or rolls back with the change): the card cache keys on it (``backend/cards/cache.py``),
+  and a key-value store that loses its data can then only miss, never serve an older card;
+- records the ids and the cause on the session (``session.info``).
+
+The app registers ONE after-commit listener on its session factory (:func:`listen_for_changes`,
+called by ``create_app`` with the app's card cache and job dispatcher; warehouse's cache-origin
+listeners are the model). After a commit — never for a rolled-back change — it drops the cached
+cards of the changed subjects and enqueues their rescoring, one job per cause.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
+
+from backend.subjects.models import Subject
+
+log = logging.getLogger(__name__)
+
+_PENDING = "changed_subjects"  # session.info key: {cause: {subject id, …}}
+_CHUNK = 1000  # ids per version UPDATE (SQLite's bound-parameter limit, short statements)
 
 
 def subject_changed(session: Session, subject_ids: Iterable[int | None], cause: str) -> None:
-    """Rescore and drop cached cards of ``subject_ids`` once ``session`` commits."""
-    from backend.cards.cache import invalidate_cards
-    from backend.evaluation.services import request_recompute
-
+    """Bump the subjects' card version now; drop their cached cards and rescore them after commit."""
     ids = sorted({int(i) for i in subject_ids if i is not None})
     if not ids:
         return
-    invalidate_cards(session, ids)
-    request_recompute(session, ids, cause=cause)
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(
+            update(Subject).where(Subject.id.in_(ids[start:start + _CHUNK]))
+            .values(card_version=Subject.card_version + 1),
+            execution_options={"synchronize_session": False},
+        )
+    session.info.setdefault(_PENDING, {}).setdefault(cause, set()).update(ids)
+
+
+def pending_changes(session: Session) -> set[int]:
+    """Subjects changed in ``session``'s open transaction (their cached cards must not be used yet)."""
+    return set().union(*session.info.get(_PENDING, {}).values())
+
+
+def listen_for_changes(
+    session_factory: Any,
+    *,
+    drop_cards: Callable[[Iterable[int]], None],
+    enqueue: Callable[..., None],
+) -> None:
+    """Register the after-commit listener on ``session_factory`` (a ``sessionmaker``).
+
+    ``drop_cards(ids)`` removes cached cards; ``enqueue(job, *args)`` runs or queues a job now
+    (the listener already runs after the commit).
+    """
+    from backend.evaluation.tasks import recompute_subjects
+
+    def _after_commit(session: Session) -> None:
+        changed: dict[str, set[int]] = session.info.pop(_PENDING, {})
+        if not changed:
+            return
+        try:
+            drop_cards(set().union(*changed.values()))
+        except Exception:  # the versions already moved on: a failed drop only costs memory
+            log.exception("dropping cached cards failed")
+        for cause, ids in changed.items():
+            try:
+                enqueue(recompute_subjects, sorted(ids), cause)
+            except Exception:  # a side effect must never undo a committed change
+                log.exception("enqueueing the rescoring of %d subjects failed", len(ids))
+
+    event.listen(session_factory, "after_commit", _after_commit)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction) -> None:
+    # A rolled-back transaction changed nothing: no drop, no rescoring, and the next transaction
+    # starts with a clean slate.
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common.crypto import EncryptedString
@@ -27,6 +27,9 @@ class Subject(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[SubjectKind] = mapped_column(enum_col(SubjectKind, 10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped with every change that affects the subject's card, in the change's own transaction
+    # (backend/subjects/changes.py); the card cache keys on it (backend/cards/cache.py).
+    card_version: Mapped[int] = mapped_column(server_default=text("0"))
 
     firm: Mapped[Firm | None] = relationship(back_populates="subject", uselist=False, foreign_keys="Firm.id")
     person: Mapped[Person | None] = relationship(back_populates="subject", uselist=False, foreign_keys="Person.id")

@@ -44,9 +44,9 @@ def test_share_gives_link_and_qr_and_shows_the_masked_card_as_of_now(app, client
 
     # A record arriving after the share is shown: the card is live, not a snapshot.
     record(db, me.id, title="分享后新增的处罚")
-    from backend.cards.cache import invalidate_card
+    from backend.subjects.changes import subject_changed
 
-    invalidate_card(db, me.id)
+    subject_changed(db, [me.id], "record.create")  # what the records service calls
     db.commit()
 
     seen = client.get(_path(share["url"]), environ_base={"REMOTE_ADDR": "203.0.113.7"})
@@ -58,7 +58,8 @@ def test_share_gives_link_and_qr_and_shows_the_masked_card_as_of_now(app, client
     assert [r["title"] for r in card["records"]] == ["分享后新增的处罚"]
     assert "hints" not in card["evaluation"]
     assert card["share"]["expires_at"].startswith(row.expires_at.isoformat()[:19])
-    assert seen.headers["Cache-Control"] == "no-store"
+    # Kept by the viewer's browser only, and asked again every time (ETag: 304 when unchanged).
+    assert seen.headers["Cache-Control"] == "private, no-cache" and seen.headers["ETag"]
 
     client.get(_path(share["url"]))
     listed = client.get("/miniapp/v1/me/card/shares", headers=headers(app, account)).json["items"]

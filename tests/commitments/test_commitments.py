@@ -347,7 +347,7 @@ def test_the_card_and_the_stored_evaluation_explain_in_the_same_order(client, db
                      signed_on=(TODAY - timedelta(days=30 - n)).isoformat())
         assert client.post(f"{URL}/{c['id']}/close", json={"outcome": "kept", "note": "核查"}, headers=scjg).status_code == 200
     db.expire_all()
-    on_card = [i["commitment_id"] for i in load_card(db, firm.id, use_cache=False)["evaluation"]["explanation"]
+    on_card = [i["commitment_id"] for i in load_card(db, firm.id)["evaluation"]["explanation"]
                if i["commitment_id"]]
     stored = [i.commitment_id for i in get_evaluation(db, firm.id).items if i.commitment_id]
     assert len(on_card) == 3 and on_card == stored

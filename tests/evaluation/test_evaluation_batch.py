@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from backend.evaluation.batch import recompute_everything
 from backend.evaluation.engine import evaluate
+from backend.evaluation.facts import load_facts
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import rules_for
-from backend.evaluation.services import evaluate_subject, get_evaluation, load_facts
+from backend.evaluation.services import evaluate_subject, get_evaluation
 from tests.factories.evaluation import commitment, listing, record, subject
 
 KINDS = ["admin_penalty", "admin_penalty", "admin_coercion", "admin_inspection", "judgment_defaulter",

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from backend.common.models import AuditEntry
 from backend.evaluation.models import Evaluation, EvaluationHistory
-from backend.evaluation.services import evaluate_subject, get_evaluation, grade_history, request_recompute
+from backend.evaluation.services import evaluate_subject, get_evaluation, grade_history
 from backend.platform.errors import NotFound
+from backend.subjects.changes import subject_changed
 from tests.factories.evaluation import listing, record, subject
 
 AS_OF = date(2026, 5, 1)
@@ -72,11 +73,11 @@ def test_get_evaluation_rebuilds_a_stale_explanation(db):
     assert later.score > 760 and later.as_of == date(2026, 10, 1)
 
 
-def test_request_recompute_runs_only_after_commit(app, db):
+def test_a_change_is_rescored_only_after_commit(app, db):
     firm = subject(db, "firm")
     record(db, firm, severity="serious")
     db.flush()
-    request_recompute(db, [firm.id, firm.id])
+    subject_changed(db, [firm.id, firm.id], "test: record")  # the app's listener enqueues the rescoring
     assert db.get(Evaluation, firm.id) is None  # nothing before commit
     db.commit()  # the test's outer transaction still rolls everything back afterwards
     row = db.execute(select(Evaluation).where(Evaluation.subject_id == firm.id)).scalar_one()
@@ -84,11 +85,11 @@ def test_request_recompute_runs_only_after_commit(app, db):
     assert row.grade == "C" and row.explanation is not None
 
 
-def test_request_recompute_is_dropped_on_rollback(app, db):
+def test_a_rolled_back_change_is_not_rescored(app, db):
     firm = subject(db, "firm")
     db.commit()
     record(db, firm, severity="serious")  # a change that is then abandoned
-    request_recompute(db, [firm.id])
+    subject_changed(db, [firm.id], "test: abandoned")
     db.rollback()
     db.commit()
     assert db.get(Evaluation, firm.id) is None

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.cards import cache as card_cache
+from backend.cards.cache import card_version
 from backend.common.actor import SYSTEM, Actor
 from backend.common.clock import china_today
 from backend.demo.seed import seed_demo
@@ -106,13 +106,13 @@ def test_linking_a_legal_representative_shows_on_the_card(app, client, db, firm)
 
 def test_a_rolled_back_change_leaves_the_cached_card(app, client, db, firm):
     first = card(client, firm.uscc)
-    generation = card_cache.generation(firm.id)
+    version = card_version(db, firm.id)
     add_list_entry(db, SYSTEM, subject_code=firm.uscc, list_type="serious", reason="情节严重",
                    legal_basis="《信用条例》", decision_no="淮区发改信〔2026〕9号", listed_on=RECENT,
                    department_code="FGW")
     evaluate_subject(db, firm.id, cause="test")
     db.rollback()
-    assert card_cache.generation(firm.id) == generation
+    assert card_version(db, firm.id) == version
     assert card(client, firm.uscc) == first
     assert db.execute(select(ListEntry).where(ListEntry.subject_id == firm.id)).first() is None
 
