@@ -73,18 +73,34 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# How long a SQLite writer waits for another one to finish before "database is locked" (ms).
+# Write transactions of the embedded default take milliseconds; a 10,000-row batch about a second.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never block the writer and the writer never blocks readers.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.close()
 
 
+_WRITE_LOCK_OPTION = "sqlite_begin_immediate"
+
+
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    # Sessions (requests, jobs) begin IMMEDIATE: they take the write lock when the transaction
+    # starts, waiting (busy_timeout) for it. A deferred transaction that reads and then writes (a
+    # share view counts itself, a login updates its account) cannot wait: when another writer
+    # committed since its read, SQLite refuses the upgrade at once ("database is locked",
+    # SQLITE_BUSY_SNAPSHOT) whatever the timeout. Transactions are short, so serialising them
+    # costs a small office nothing. Plain connections (readiness probe, reports) stay deferred.
+    immediate = conn.get_execution_options().get(_WRITE_LOCK_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -106,7 +122,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+    bind = engine.execution_options(**{_WRITE_LOCK_OPTION: True}) if engine.dialect.name == "sqlite" else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, future=True)
 
 
 # --- after-commit hooks -------------------------------------------------------------------
