@@ -51,6 +51,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
+    from backend.common.privacy import install_log_masking
+
+    install_log_masking()  # no ID number or phone in any log line, werkzeug's request line without its query
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces every autogenerate plugin at INFO; keep "Running upgrade …" lines only.
