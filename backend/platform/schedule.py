@@ -34,6 +34,10 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     # Idempotency replays are kept 24 h.
     Periodic("idempotency-purge", "backend.http.idempotency:purge_expired_idempotency_keys", 3600),
     Periodic("credit-recompute", "backend.evaluation.tasks:recompute_all", 24 * 3600),
+    # Anchor the audit chain's head (signed checkpoint to AUDIT_CHECKPOINT_FILE and the log), so a
+    # deleted or rewritten tail is found by `flask audit verify`. Wall clock: every hour at :05
+    # Asia/Shanghai (cron "5 * * * *").
+    Periodic("audit-checkpoint", "backend.common.audit_checkpoints:write_audit_checkpoint", 3600),
 )
 
 
