@@ -86,11 +86,24 @@ def register_extensions(app: Flask) -> None:
     from backend.platform import store as cache
 
     crypto.configure(app.config["PII_KEYS"], app.config["PII_ACTIVE_KEY"], app.config["PII_INDEX_KEY"])
+    _configure_audit(app)
     Database().init_app(app)
     cache.init_store(app)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     register_request_pipeline(app)
+
+
+def _configure_audit(app: Flask) -> None:
+    from backend.common import audit, audit_checkpoints
+
+    keys = dict(app.config.get("AUDIT_KEYS") or {})
+    active = app.config.get("AUDIT_ACTIVE_KEY") or ""
+    if not keys:  # a Config built in code (tests, scripts): development keys derived from SECRET_KEY
+        cfg = Config(ENV=app.config.get("ENV", "development"), SECRET_KEY=app.config["SECRET_KEY"])
+        keys, active = cfg.audit_keyring()
+    audit.configure(keys, active or next(iter(keys)))
+    audit_checkpoints.configure(app.config.get("AUDIT_CHECKPOINT_FILE") or "")
 
 
 def register_blueprints(app: Flask) -> None:
