@@ -141,6 +141,11 @@ def after_commit(session: Session, fn: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        # A SAVEPOINT was released (begin_nested): nothing is committed yet. Running the hooks now
+        # would start jobs on data other connections cannot see — and on SQLite, a job's session
+        # would wait for the write lock this very transaction holds.
+        return
     hooks = session.info.pop(_HOOKS_KEY, [])
     for fn in hooks:
         try:
