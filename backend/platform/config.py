@@ -11,6 +11,7 @@ import base64
 import hashlib
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,13 @@ def instance_secret(instance: Path) -> str:
         # O_EXCL: two processes starting at once do not overwrite each other's secret.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text().strip()
+        # Another process is creating it this very moment: wait for its content (a few ms).
+        for _ in range(200):
+            existing = path.read_text().strip()
+            if existing:
+                return existing
+            time.sleep(0.01)
+        raise ConfigError(f"{path} exists but is empty: delete it or set SECRET_KEY") from None
     with os.fdopen(fd, "w") as fh:
         fh.write(secret + "\n")
     return secret
