@@ -99,9 +99,10 @@ def _configure_audit(app: Flask) -> None:
 
     keys = dict(app.config.get("AUDIT_KEYS") or {})
     active = app.config.get("AUDIT_ACTIVE_KEY") or ""
-    if not keys:  # a Config built in code (tests, scripts): development keys derived from SECRET_KEY
-        cfg = Config(ENV=app.config.get("ENV", "development"), SECRET_KEY=app.config["SECRET_KEY"])
-        keys, active = cfg.audit_keyring()
+    if not keys:
+        # A Config built in code (tests, scripts) without audit keys: keys derived from SECRET_KEY.
+        # Config.from_env is the gate that requires AUDIT_KEYS in production.
+        keys, active = Config(SECRET_KEY=app.config["SECRET_KEY"]).audit_keyring()
     audit.configure(keys, active or next(iter(keys)))
     audit_checkpoints.configure(app.config.get("AUDIT_CHECKPOINT_FILE") or "")
 

@@ -7,6 +7,7 @@ that must not happen for a rolled-back change are registered with :func:`after_c
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -90,6 +91,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 _WRITE_LOCK_OPTION = "sqlite_begin_immediate"
+_HOLDS_WRITER = "sqlite_holds_writer_lock"
 
 
 def _sqlite_begin(conn):
@@ -99,8 +101,40 @@ def _sqlite_begin(conn):
     # committed since its read, SQLite refuses the upgrade at once ("database is locked",
     # SQLITE_BUSY_SNAPSHOT) whatever the timeout. Transactions are short, so serialising them
     # costs a small office nothing. Plain connections (readiness probe, reports) stay deferred.
-    immediate = conn.get_execution_options().get(_WRITE_LOCK_OPTION)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not conn.get_execution_options().get(_WRITE_LOCK_OPTION):
+        conn.exec_driver_sql("BEGIN")
+        return
+    # The threads of this process queue on a lock first: SQLite's busy handler polls with sleeps
+    # and is not fair, so under load one thread could lose every retry until the timeout. With
+    # the lock only one thread at a time waits on SQLite (for another process, if any). Bounded:
+    # a thread that already holds it (a second session in one request) does not deadlock.
+    lock = _writer_lock(conn.engine)
+    if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        conn.info[_HOLDS_WRITER] = True
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_writer(conn)
+        raise
+
+
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock:
+    key = str(engine.url)
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
+
+
+def _release_writer(conn) -> None:
+    if conn.info.pop(_HOLDS_WRITER, False):
+        _writer_lock(conn.engine).release()
+
+
+def _sqlite_end(conn):
+    _release_writer(conn)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -111,6 +145,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        # The transaction ends: the next thread may begin (it then waits the few ms of this commit).
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
         return engine
     # pool_pre_ping stays on: it costs one round trip per checkout (~0.1 ms locally), but only
     # requests that run SQL check out a connection — a warm me/card runs none (account and card
