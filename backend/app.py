@@ -28,6 +28,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
+    from backend.common.privacy import install_log_masking
+
+    install_log_masking()  # no ID number or phone in any log line, werkzeug's request line without its query
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces every autogenerate plugin at INFO; keep "Running upgrade …" lines only.
@@ -55,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     from backend.platform import store as cache
 
     crypto.configure(app.config["PII_KEYS"], app.config["PII_ACTIVE_KEY"], app.config["PII_INDEX_KEY"])
+    _configure_audit(app)
     Database().init_app(app)
     cache.init_store(app)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
@@ -77,6 +81,19 @@ def register_side_effects(app: Flask) -> None:
     cards = CardCache(get_store(app), int(app.config.get("CARD_CACHE_TTL", CARD_TTL)))
     app.extensions["card_cache"] = cards
     listen_for_changes(app.extensions["database"].sessionmaker, drop_cards=cards.drop, enqueue=partial(dispatch, app))
+
+
+def _configure_audit(app: Flask) -> None:
+    from backend.common import audit, audit_checkpoints
+
+    keys = dict(app.config.get("AUDIT_KEYS") or {})
+    active = app.config.get("AUDIT_ACTIVE_KEY") or ""
+    if not keys:
+        # A Config built in code (tests, scripts) without audit keys: keys derived from SECRET_KEY.
+        # Config.from_env is the gate that requires AUDIT_KEYS in production.
+        keys, active = Config(SECRET_KEY=app.config["SECRET_KEY"]).audit_keyring()
+    audit.configure(keys, active or next(iter(keys)))
+    audit_checkpoints.configure(app.config.get("AUDIT_CHECKPOINT_FILE") or "")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from backend.commitments.models import Commitment, CommitmentStatus, CommitmentType
 from backend.commitments.services import commitment_view
 from backend.common.clock import china_today
-from backend.common.fields import PageOut, PageQuery, Text
+from backend.common.fields import BoundedDate, PageOut, PageQuery, Text
 from backend.records.queries import describe_departments, describe_subjects
 from backend.records.schemas import DepartmentOut, SubjectOut
 
@@ -23,8 +23,8 @@ class CommitmentIn(Schema):
                                                              "行业自律型 / repair 信用修复型 / certification 证明事项告知承诺"})
     matter = Text(required=True, metadata={"description": "承诺事项，200字以内"})
     content = Text(required=True, metadata={"description": "承诺内容，5000字以内"})
-    signed_on = fields.Date(required=True)
-    valid_until = fields.Date(load_default=None, metadata={"description": "承诺期限（最后一天）"})
+    signed_on = BoundedDate(required=True)
+    valid_until = BoundedDate(load_default=None, metadata={"description": "承诺期限（最后一天）"})
     document_no = Text(load_default=None, metadata={"description": "承诺书编号"})
     department_code = Text(max_len=32, load_default=None, metadata={"description": "信用办代部门登记时填写"})
 
@@ -33,7 +33,7 @@ class CloseIn(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES),
                             metadata={"description": "kept 已履约 / breached 已违诺 / withdrawn 已撤销（登记有误）"})
     note = Text(required=True, metadata={"description": "核查说明"})
-    closed_on = fields.Date(load_default=None, metadata={"description": "核查日期，默认今天"})
+    closed_on = BoundedDate(load_default=None, metadata={"description": "核查日期，默认今天"})
     breach_record_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1, error="违诺记录编号无效。"),
                                       metadata={"description": "违诺时关联的“违背信用承诺”记录"})
 

@@ -12,7 +12,11 @@ from backend.platform.db import Base, utcnow
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained: ``hash = sha256(prev_hash | canonical row)``."""
+    """Append-only, MAC-chained: ``hash = HMAC-SHA256(audit key[key_id], prev_hash | canonical row)``.
+
+    Rows written before migration 0008 have no ``key_id`` and a plain SHA-256 ``hash``; the first
+    keyed row's MAC covers their head, so they cannot be rewritten either (backend/common/audit.py).
+    """
 
     __tablename__ = "audit_log"
 
@@ -26,6 +30,7 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(16))  # which AUDIT_KEYS key made ``hash``
 
     __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from backend.common.messages import translate_errors
+from backend.common.privacy import mask_personal, mask_tree
 from backend.platform.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,15 @@ _DATA_ERROR_DEFAULT = ("invalid_value", "提交的内容格式不正确，请检
 
 
 def error_body(status: int, reason: str, message: str, errors: Any = None) -> dict:
+    # Backstop for refusals that would quote input (a library's message, an unknown field's name):
+    # nothing that looks like an ID number or a phone leaves in an error (backend/common/privacy.py).
     return {
         "code": status,
         "status": HTTPStatus(status).phrase,
-        "message": message,
+        "message": mask_personal(message),
         "reason": reason,
         # Field messages from marshmallow/webargs come in English: the same plain Chinese everywhere.
-        "errors": translate_errors(errors) if errors else {},
+        "errors": mask_tree(translate_errors(errors)) if errors else {},
     }
 
 

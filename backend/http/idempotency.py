@@ -14,7 +14,9 @@ made for this one action); the key is optional — without it the view runs as u
 
 The key row is written in the SAME transaction as the view's effect (the request's one commit in
 backend/http/pipeline.py): a request that fails or is refused (4xx/5xx) rolls back and leaves no key, so the
-user can correct the input and retry with the same key. Only 2xx/3xx answers are stored. Keys are
+user can correct the input and retry with the same key. Only 2xx/3xx answers are stored, and they
+are stored encrypted (the PII keyring, AES-GCM): an answer may carry a secret — a card share's
+token and link — or personal data, and a database dump must not hand them out. Keys are
 per caller (``actor.ref``, or ``ip:…`` before login) and kept for ``KEY_TTL`` (24 h); the job
 :func:`purge_expired_idempotency_keys` deletes older ones.
 
@@ -43,6 +45,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from backend.common.crypto import keyring
 from backend.common.models import IdempotencyKey
 from backend.http.extensions import get_session
 from backend.platform.db import utcnow
@@ -73,7 +76,7 @@ def idempotent(fn: Callable) -> Callable:
         response = current_app.make_response(fn(*args, **kwargs))
         if response.status_code < 400:
             row.status_code = response.status_code
-            row.response_body = response.get_data(as_text=True)
+            row.response_body = seal_body(response.get_data(as_text=True))
             session.flush()
         return response
 
@@ -144,10 +147,26 @@ def _claim(session: Session, owner: str, key: str, request_hash: str):
     if existing.status_code is None:
         raise Conflict("idempotency_in_progress", "相同的请求正在处理中，请稍后查看结果。")
     replay = current_app.response_class(
-        existing.response_body or "", status=existing.status_code, mimetype="application/json"
+        open_body(existing.response_body), status=existing.status_code, mimetype="application/json"
     )
     replay.headers[REPLAY_HEADER] = "true"
     return None, replay
+
+
+_SEALED = "pii:"  # stored bodies that start so are ciphertext; older rows (kept 24 h at most) are plain
+_PURPOSE = "idempotency.response_body"  # the AES-GCM associated data: the ciphertext opens only here
+
+
+def seal_body(body: str) -> str:
+    """The answer as stored: encrypted under the active PII key."""
+    return _SEALED + keyring().encrypt(_PURPOSE, body)
+
+
+def open_body(stored: str | None) -> str:
+    """The answer to replay (a row written before encryption is returned as it is)."""
+    if not stored:
+        return ""
+    return keyring().decrypt(_PURPOSE, stored[len(_SEALED):]) if stored.startswith(_SEALED) else stored
 
 
 def _bound_lock_wait(session: Session) -> Callable[[], None]:

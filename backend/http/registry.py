@@ -14,7 +14,14 @@ MAX_ID = 2**31 - 1  # primary keys are INTEGER (int4 on PostgreSQL)
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that refuses values no primary key can hold (so they are a 404, never a 500)."""
+    """``<int:…>`` that refuses values no primary key can hold (so they are a 404, never a 500).
+
+    ASCII digits only: werkzeug's ``\\d+`` also matches full-width and other Unicode digits, so
+    ``/records/１`` reached record 1 — one record under many addresses, past any filter or log rule
+    that looks for the ASCII id.
+    """
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 — werkzeug's parameter name
         kwargs.setdefault("max", MAX_ID)

@@ -11,7 +11,13 @@ so that no endpoint can turn it into a 500 deep inside a driver or a parser:
 - a JSON body that is not JSON, not UTF-8, or nested so deep that the parser gives up
   (``RecursionError``) → 400 ``invalid_json``;
 - a body of another media type sent to an endpoint that declares what it accepts (a JSON-only
-  endpoint sent ``text/plain`` or a form) → 415 ``unsupported_media_type``.
+  endpoint sent ``text/plain`` or a form) → 415 ``unsupported_media_type``;
+- a streamed (chunked) body larger than ``MAX_CONTENT_LENGTH``: werkzeug stops reading at the limit
+  without saying so, and the cut JSON looked invalid (400) → 413 ``payload_too_large``;
+- a request line or one header field longer than the app accepts (``MAX_REQUEST_TARGET``,
+  ``MAX_HEADER_FIELD``) → 414 ``uri_too_long`` / 431 ``header_too_large``, in the JSON shape. gunicorn's
+  own limits (gunicorn.conf.py) sit just above these, so it is the app that answers; what is longer
+  still is the reverse proxy's to refuse.
 
 The accepted media types come from the OpenAPI declaration that flask-smorest keeps on the view
 (``@blp.arguments(…)`` → JSON, or ``@blp.doc(requestBody={"content": …})``), so a new endpoint is
@@ -24,9 +30,9 @@ import re
 from typing import Any
 
 from flask import current_app, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from backend.platform.errors import InvalidJSON, UnsupportedMediaType, ValidationFailed
+from backend.platform.errors import DomainError, InvalidJSON, UnsupportedMediaType, ValidationFailed
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
@@ -36,15 +42,24 @@ _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 NUL_MESSAGE = "提交的内容含有无法识别的字符（空字符），请删除后重试。"
+# Longest path + query (bytes) and longest single header field (name + value) the app serves.
+# gunicorn.conf.py sets limit_request_line / limit_request_field_size above these.
+MAX_REQUEST_TARGET = 8000
+MAX_HEADER_FIELD = 8000
 
 
 def guard_request() -> None:
     """Called on every request by the request pipeline (backend/http/pipeline.py), after the rate limiter."""
     # NUL in the path or the query is refused earlier, by backend.http.pipeline (raw environ, every request).
+    check_envelope(request.environ)
     if request.method not in BODY_METHODS:
         return
     accepted = declared_media_types(request.endpoint)
     has_body = bool(request.content_length) or bool(request.get_data(cache=True))
+    if has_body and request.content_length is None:
+        limit = request.max_content_length
+        if limit is not None and len(request.get_data(cache=True)) >= limit:
+            raise RequestEntityTooLarge()  # the stream was cut at the limit: there was more
     if accepted and has_body and not _accepts(accepted, request.mimetype):
         raise UnsupportedMediaType(
             errors={"content_type": [f"应为 {' 或 '.join(sorted(accepted))}，收到的是 {request.mimetype or '（未注明）'}。"]})
@@ -53,6 +68,15 @@ def guard_request() -> None:
     elif has_body and request.mimetype in _FORM_TYPES:
         if any("\x00" in (k or "") or "\x00" in (v or "") for k, v in request.form.items(multi=True)):
             raise ValidationFailed("nul_character", NUL_MESSAGE)
+
+
+def check_envelope(environ: dict) -> None:
+    """414 for an over-long request line, 431 for an over-long header field (cheap: lengths only)."""
+    if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_REQUEST_TARGET:
+        raise DomainError("uri_too_long", "请求地址太长，请减少查询条件后重试。", status=414)
+    for key, value in environ.items():
+        if key.startswith("HTTP_") and isinstance(value, str) and len(key) + len(value) > MAX_HEADER_FIELD:
+            raise DomainError("header_too_large", "请求头太大，请清除浏览器数据或重新登录后重试。", status=431)
 
 
 def check_json_body() -> Any:

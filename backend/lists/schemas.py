@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.common.fields import PageOut, PageQuery, Text
+from backend.common.fields import BoundedDate, PageOut, PageQuery, Text
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListType
 from backend.records.queries import describe_departments, describe_subjects
 from backend.records.schemas import DepartmentOut, SubjectOut
@@ -19,8 +19,8 @@ class ListEntryIn(Schema):
     reason = Text(required=True, metadata={"description": "列入事由"})
     legal_basis = Text(load_default=None, metadata={"description": "认定依据（重点关注、严重失信、禁入必填）"})
     decision_no = Text(load_default=None, metadata={"description": "认定文书号（重点关注、严重失信、禁入必填）"})
-    listed_on = fields.Date(required=True)
-    expires_on = fields.Date(load_default=None)
+    listed_on = BoundedDate(required=True)
+    expires_on = BoundedDate(load_default=None)
     domain = Text(load_default=None, metadata={"description": "禁入领域，如 食品药品"})
     record_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1, error="关联记录编号无效。"))
     department_code = Text(max_len=32, load_default=None, metadata={"description": "信用办代部门认定时填写"})

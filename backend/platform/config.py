@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +37,8 @@ def _int(name: str, value: str | None, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
 
 
-def parse_pii_keys(raw: str) -> dict[str, bytes]:
-    """``PII_KEYS`` is ``kid:base64key,kid2:base64key``; the first key encrypts new data."""
+def parse_pii_keys(raw: str, name: str = "PII_KEYS") -> dict[str, bytes]:
+    """``PII_KEYS`` (and ``AUDIT_KEYS``) is ``kid:base64key,kid2:base64key``; the first key is the active one."""
     keys: dict[str, bytes] = {}
     for part in raw.split(","):
         part = part.strip()
@@ -44,16 +46,18 @@ def parse_pii_keys(raw: str) -> dict[str, bytes]:
             continue
         kid, sep, b64 = part.partition(":")
         if not sep or not kid:
-            raise ConfigError("PII_KEYS entries look like 'k1:<base64 of 32 bytes>'")
+            raise ConfigError(f"{name} entries look like 'k1:<base64 of 32 bytes>'")
+        if len(kid) > 16:
+            raise ConfigError(f"{name} key id {kid!r} is longer than 16 characters")
         try:
             key = base64.b64decode(b64, validate=True)
         except ValueError as exc:
-            raise ConfigError(f"PII_KEYS key {kid!r} is not base64") from exc
+            raise ConfigError(f"{name} key {kid!r} is not base64") from exc
         if len(key) != 32:
-            raise ConfigError(f"PII_KEYS key {kid!r} must be 32 bytes (AES-256)")
+            raise ConfigError(f"{name} key {kid!r} must be 32 bytes")
         keys[kid] = key
     if not keys:
-        raise ConfigError("PII_KEYS is empty")
+        raise ConfigError(f"{name} is empty")
     return keys
 
 
@@ -61,16 +65,58 @@ def _derived(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret(instance: Path) -> str:
+    """This development instance's own random SECRET_KEY, made on first start (``instance/secret_key``).
+
+    A default written in the code is public: anyone who reads it could sign a credit_admin token for
+    a reachable development instance. The file is created with mode 0600 (owner only) and kept, so
+    tokens and the derived development keys (PII, audit) survive restarts.
+    """
+    path = instance / SECRET_KEY_FILE
+    try:
+        existing = path.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    try:
+        # O_EXCL: two processes starting at once do not overwrite each other's secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process is creating it this very moment: wait for its content (a few ms).
+        for _ in range(200):
+            existing = path.read_text().strip()
+            if existing:
+                return existing
+            time.sleep(0.01)
+        raise ConfigError(f"{path} exists but is empty: delete it or set SECRET_KEY") from None
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret + "\n")
+    return secret
+
+
 @dataclass
 class Config:
     ENV: str = "development"
     TESTING: bool = False
-    SECRET_KEY: str = "dev-secret-not-for-production"
+    SECRET_KEY: str = ""  # from the environment; in development instance/secret_key (see instance_secret)
+    INSTANCE_DIR: str = str(ROOT / "instance")
     DATABASE_URL: str = ""
     REDIS_URL: str = ""
     PII_KEYS: dict[str, bytes] = field(default_factory=dict)
     PII_ACTIVE_KEY: str = ""
     PII_INDEX_KEY: bytes = b""
+    # The audit chain's HMAC keys (backend/common/audit.py), rotatable like PII_KEYS: the key id is
+    # stored on every row. Empty outside production: derived from SECRET_KEY (audit_keyring()).
+    AUDIT_KEYS: dict[str, bytes] = field(default_factory=dict)
+    AUDIT_ACTIVE_KEY: str = ""
+    # Signed checkpoints of the chain's head (backend/common/audit_checkpoints.py); empty: none kept.
+    AUDIT_CHECKPOINT_FILE: str = ""
     WECHAT_MINIAPP_APPID: str = ""
     WECHAT_MINIAPP_SECRET: str = ""
     WECHAT_MP_APPID: str = ""
@@ -107,6 +153,16 @@ class Config:
     def is_production(self) -> bool:
         return self.ENV == "production"
 
+    def audit_keyring(self) -> tuple[dict[str, bytes], str]:
+        """The audit MAC keys and the active key id (outside production, derived from SECRET_KEY if unset)."""
+        keys = dict(self.AUDIT_KEYS) or ({} if self.is_production else {"dev": _derived(self.SECRET_KEY, "audit-mac")})
+        if not keys:
+            raise ConfigError("AUDIT_KEYS is required in production")
+        active = self.AUDIT_ACTIVE_KEY or next(iter(keys))
+        if active not in keys:
+            raise ConfigError(f"AUDIT_ACTIVE_KEY {active!r} is not in AUDIT_KEYS")
+        return keys, active
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
         env = dict(os.environ if environ is None else environ)
@@ -116,8 +172,9 @@ class Config:
         secret = env.get("SECRET_KEY", "")
         if prod and (not secret or len(secret) < 32):
             raise ConfigError("SECRET_KEY (at least 32 characters) is required in production")
-        cfg.SECRET_KEY = secret or cfg.SECRET_KEY
-        instance = ROOT / "instance"
+        instance = Path(env.get("INSTANCE_DIR", "") or ROOT / "instance")
+        cfg.INSTANCE_DIR = str(instance)
+        cfg.SECRET_KEY = secret or instance_secret(instance)
         cfg.DATABASE_URL = env.get("DATABASE_URL", "") or f"sqlite:///{instance / 'credit.sqlite3'}"
         if cfg.DATABASE_URL.startswith("postgresql://"):
             cfg.DATABASE_URL = "postgresql+psycopg://" + cfg.DATABASE_URL[len("postgresql://"):]
@@ -132,6 +189,14 @@ class Config:
         cfg.PII_ACTIVE_KEY = env.get("PII_ACTIVE_KEY", "") or next(iter(cfg.PII_KEYS))
         if cfg.PII_ACTIVE_KEY not in cfg.PII_KEYS:
             raise ConfigError(f"PII_ACTIVE_KEY {cfg.PII_ACTIVE_KEY!r} is not in PII_KEYS")
+        raw_audit = env.get("AUDIT_KEYS", "")
+        if raw_audit:
+            cfg.AUDIT_KEYS = parse_pii_keys(raw_audit, "AUDIT_KEYS")
+        elif prod:
+            raise ConfigError("AUDIT_KEYS is required in production")
+        cfg.AUDIT_ACTIVE_KEY = env.get("AUDIT_ACTIVE_KEY", "")
+        cfg.AUDIT_KEYS, cfg.AUDIT_ACTIVE_KEY = cfg.audit_keyring()
+        cfg.AUDIT_CHECKPOINT_FILE = env.get("AUDIT_CHECKPOINT_FILE", "") or str(instance / "audit-checkpoints.jsonl")
         index_key = env.get("PII_INDEX_KEY", "")
         if index_key:
             cfg.PII_INDEX_KEY = base64.b64decode(index_key)

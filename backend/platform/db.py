@@ -7,6 +7,7 @@ that must not happen for a rolled-back change are registered with :func:`after_c
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -74,18 +75,67 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# How long a SQLite writer waits for another one to finish before "database is locked" (ms).
+# Write transactions of the embedded default take milliseconds; a 10,000-row batch about a second.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never block the writer and the writer never blocks readers.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.close()
 
 
+_WRITE_LOCK_OPTION = "sqlite_begin_immediate"
+_HOLDS_WRITER = "sqlite_holds_writer_lock"
+
+
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    # Sessions (requests, jobs) begin IMMEDIATE: they take the write lock when the transaction
+    # starts, waiting (busy_timeout) for it. A deferred transaction that reads and then writes (a
+    # share view counts itself, a login updates its account) cannot wait: when another writer
+    # committed since its read, SQLite refuses the upgrade at once ("database is locked",
+    # SQLITE_BUSY_SNAPSHOT) whatever the timeout. Transactions are short, so serialising them
+    # costs a small office nothing. Plain connections (readiness probe, reports) stay deferred.
+    if not conn.get_execution_options().get(_WRITE_LOCK_OPTION):
+        conn.exec_driver_sql("BEGIN")
+        return
+    # The threads of this process queue on a lock first: SQLite's busy handler polls with sleeps
+    # and is not fair, so under load one thread could lose every retry until the timeout. With
+    # the lock only one thread at a time waits on SQLite (for another process, if any). Bounded:
+    # a thread that already holds it (a second session in one request) does not deadlock.
+    lock = _writer_lock(conn.engine)
+    if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        conn.info[_HOLDS_WRITER] = True
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_writer(conn)
+        raise
+
+
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock:
+    key = str(engine.url)
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
+
+
+def _release_writer(conn) -> None:
+    if conn.info.pop(_HOLDS_WRITER, False):
+        _writer_lock(conn.engine).release()
+
+
+def _sqlite_end(conn):
+    _release_writer(conn)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -96,6 +146,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        # The transaction ends: the next thread may begin (it then waits the few ms of this commit).
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
         return engine
     # pool_pre_ping stays on: it costs one round trip per checkout (~0.1 ms locally), but only
     # requests that run SQL check out a connection — a warm me/card runs none (account and card
@@ -107,7 +160,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+    bind = engine.execution_options(**{_WRITE_LOCK_OPTION: True}) if engine.dialect.name == "sqlite" else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, future=True)
 
 
 # --- after-commit hooks -------------------------------------------------------------------
@@ -125,6 +179,11 @@ def after_commit(session: Session, fn: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        # A SAVEPOINT was released (begin_nested): nothing is committed yet. Running the hooks now
+        # would start jobs on data other connections cannot see — and on SQLite, a job's session
+        # would wait for the write lock this very transaction holds.
+        return
     hooks = session.info.pop(_HOOKS_KEY, [])
     for fn in hooks:
         try:

@@ -60,6 +60,9 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     # the expiry jobs, when nobody is at the counter.
     Periodic("credit-recompute", "backend.evaluation.tasks:recompute_all", "30 2 * * *",
              catch_up=timedelta(hours=3)),
+    # Anchor the audit chain's head (a signed checkpoint to AUDIT_CHECKPOINT_FILE and the log), so a
+    # deleted or rewritten tail is found by `flask audit verify`: hourly at :05.
+    Periodic("audit-checkpoint", "backend.common.audit_checkpoints:write_audit_checkpoint", "5 * * * *"),
 )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend.common.actor import Actor
 from backend.common.clock import china_today
 from backend.common.ids import normalize_code, parse_subject_code
+from backend.common.privacy import mask_personal
 from backend.platform.errors import DomainError, Forbidden, ValidationFailed
 from backend.records.models import (
     JUDICIAL_KINDS,
@@ -124,7 +125,8 @@ def parse_kind(value: Any) -> RecordKind:
         raise fail("kind", "kind_required", "请填写信息类别（如：行政处罚）。")
     kind = _KIND_NAMES.get(text) or _KIND_NAMES.get(text.lower())
     if kind is None:
-        raise fail("kind", "kind_invalid", f"信息类别“{text[:20]}”无法识别，请填写如“行政处罚”“行政许可”等类别。")
+        # The typed text is not quoted back: a shifted spreadsheet column puts ID numbers here.
+        raise fail("kind", "kind_invalid", "信息类别无法识别，请填写如“行政处罚”“行政许可”等类别。")
     return kind
 
 
@@ -315,4 +317,6 @@ class RowChecker:
 def row_error(row_number: int, err: DomainError) -> dict[str, Any]:
     """A refused batch row as staff see it: ``{row, reason, message, field}``."""
     field = next(iter(err.errors), None) if isinstance(err.errors, dict) else None
-    return {"row": row_number, "reason": err.reason, "message": err.message, "field": field}
+    # Stored in record_batches.errors and served again: nothing that looks personal goes in.
+    return {"row": row_number, "reason": err.reason, "message": mask_personal(err.message),
+            "field": mask_personal(field) if isinstance(field, str) else field}

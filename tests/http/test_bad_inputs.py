@@ -12,13 +12,10 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from backend.common.ids import make_resident_id
-from backend.demo.seed import DEMO_OPENID, seed_demo
-from backend.staff.models import Role, StaffUser
-from backend.subjects.models import Account, Firm
+from backend.staff.models import Role
 from tests.factories import account_headers, make_account, make_staff, staff_headers
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -48,18 +45,6 @@ RAW_BODIES = [  # (body, content type)
 @pytest.fixture
 def config_overrides():
     return {"RATELIMIT_ENABLED": False}
-
-
-@pytest.fixture
-def district(app, db):
-    """The demo district, and who calls: its mini-program account and its credit-office admin."""
-    seed_demo(db, env="development")
-    db.flush()
-    account = db.execute(select(Account).where(Account.openid == DEMO_OPENID)).scalar_one()
-    admin = db.execute(select(StaffUser).where(StaffUser.role == Role.CREDIT_ADMIN)).scalars().first()
-    uscc = db.execute(select(Firm.uscc).order_by(Firm.id)).scalars().first()
-    db.commit()
-    return {"account": account_headers(app, account), "staff": staff_headers(app, admin), "uscc": uscc}
 
 
 def problem_with(resp) -> str | None:
