@@ -173,7 +173,7 @@ def test_keys_rotate_by_key_id(db, keys):
 
 def test_rows_from_before_the_mac_verify_only_before_the_first_keyed_row(db):
     rows = _append(db, 3)
-    # As migration 0008 found it: the first row without key id, linked by plain SHA-256.
+    # As migration 0009 found it: the first row without key id, linked by plain SHA-256.
     legacy = rows[0]
     db.execute(text("UPDATE audit_log SET key_id = NULL WHERE id = :id"), {"id": legacy.id})
     earlier = db.execute(select(AuditEntry.id).where(AuditEntry.id < legacy.id)).first()
