@@ -13,6 +13,7 @@ from backend.http.extensions import get_session
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
 from backend.lists.schemas import PublicListPage, PublicListQuery
 from backend.platform.errors import NotFound
+from backend.records.models import CreditRecord, RecordStatus
 from backend.staff.models import Department
 from backend.subjects.models import Firm
 
@@ -31,9 +32,10 @@ def public_list(args, list_type: str):
         raise NotFound("list_not_public", "该名单不公开或不存在（可查询 red、serious、ban）。")
     session = get_session()
     base = (
-        select(ListEntry, Firm.uscc, Firm.name, Department.short_name)
+        select(ListEntry, Firm.uscc, Firm.name, Department.short_name, CreditRecord.status)
         .join(Firm, Firm.id == ListEntry.subject_id)
         .join(Department, Department.id == ListEntry.department_id)
+        .outerjoin(CreditRecord, CreditRecord.id == ListEntry.record_id)
         .where(ListEntry.list_type == kind, ListEntry.status == ListEntryStatus.ACTIVE)
     )
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
@@ -44,7 +46,10 @@ def public_list(args, list_type: str):
     items = [
         {"uscc": uscc, "name": name, "list_label": LIST_TYPE_LABELS[kind], "reason": e.reason,
          "decision_no": e.decision_no, "department": dept, "domain": e.domain, "listed_on": e.listed_on,
-         "expires_on": e.expires_on}
-        for e, uscc, name, dept in rows
+         "expires_on": e.expires_on,
+         # the record the listing rests on is under objection (异议中) until decided
+         "under_objection": record_status == RecordStatus.OBJECTED,
+         "status_label": "异议中" if record_status == RecordStatus.OBJECTED else "在列"}
+        for e, uscc, name, dept, record_status in rows
     ]
     return {"items": items, "total": total, "page": page, "per_page": per_page}

@@ -72,6 +72,8 @@ class PublicListItem(Schema):
     domain = fields.String(allow_none=True)
     listed_on = fields.Date()
     expires_on = fields.Date(allow_none=True)
+    under_objection = fields.Boolean(metadata={"description": "所依据的信用信息正在异议处理中"})
+    status_label = fields.String(metadata={"description": "在列 / 异议中"})
 
 
 class PublicListPage(PageOut):

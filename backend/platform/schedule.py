@@ -34,6 +34,9 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     # Idempotency replays are kept 24 h.
     Periodic("idempotency-purge", "backend.http.idempotency:purge_expired_idempotency_keys", 3600),
     Periodic("credit-recompute", "backend.evaluation.tasks:recompute_all", 24 * 3600),
+    # Overdue queue items (异议、授权 …) are escalated to the credit office. Wall clock: 08:30
+    # Asia/Shanghai every day, before the working day starts (cron "30 8 * * *").
+    Periodic("queues-escalate", "backend.queues.tasks:escalate_overdue_items", 24 * 3600),
 )
 
 
