@@ -44,6 +44,13 @@ class ObjectionStepOut(Schema):
     note = fields.String(allow_none=True)
 
 
+class CurrentStepOut(Schema):
+    state = fields.String()
+    label = fields.String()
+    deadline = fields.Date(allow_none=True, metadata={"description": "本环节办理期限（工作日按日历表计算）"})
+    basis = fields.String(allow_none=True, metadata={"description": "期限依据"})
+
+
 class ObjectionOut(Schema):
     id = fields.Integer()
     record = fields.Dict(metadata={"description": "异议的信用信息（标题、类别、文书号、提供单位、当前状态）"})
@@ -58,7 +65,7 @@ class ObjectionOut(Schema):
     new_record_id = fields.Integer(allow_none=True, metadata={"description": "更正后的信用信息编号"})
     remedy = fields.String(allow_none=True, metadata={"description": "消除不良影响的措施"})
     evidence = fields.List(fields.Dict())
-    current_step = fields.Dict(allow_none=True, metadata={"description": "当前环节、办理期限及其依据"})
+    current_step = fields.Nested(CurrentStepOut, allow_none=True, metadata={"description": "当前环节、办理期限及其依据"})
     steps = fields.List(fields.Nested(ObjectionStepOut), metadata={"description": "办理经过"})
     created_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
