@@ -133,20 +133,15 @@ def _records(session: Session, subject_id: int, today: date) -> tuple[list, list
     counts: dict[str, dict] = {}
     for r in rows:
         in_effect = r.status in IN_EFFECT
-        public = (
-            r.status == RecordStatus.PUBLICIZING
-            and r.publicity_start <= today
-            and (r.publicity_max_end is None or r.publicity_max_end >= today)
-        )
+        in_window = r.publicity_start <= today and (r.publicity_max_end is None or r.publicity_max_end >= today)
+        public = r.status == RecordStatus.PUBLICIZING and in_window
         kind = str(r.kind)
         c = counts.setdefault(kind, {"kind": kind, "label": RECORD_KIND_LABELS[r.kind], "count": 0, "public_count": 0})
         c["count"] += in_effect
         c["public_count"] += public
         # 异议中 on the public card: a record that would be publicized, under objection, is counted
         # with that marker (not as 公示中) until the objection is decided.
-        c["objected_count"] = c.get("objected_count", 0) + (
-            r.status == RecordStatus.OBJECTED and r.publicity_start <= today
-            and (r.publicity_max_end is None or r.publicity_max_end >= today))
+        c["objected_count"] = c.get("objected_count", 0) + (r.status == RecordStatus.OBJECTED and in_window)
         if len(items) < MAX_RECORDS:
             items.append({
                 "id": r.id, "kind": kind, "kind_label": RECORD_KIND_LABELS[r.kind], "polarity": str(r.polarity),

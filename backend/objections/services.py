@@ -24,8 +24,6 @@ from backend.platform.errors import Conflict, Forbidden, NotFound
 from backend.queues import services as queue
 from backend.records.models import CreditRecord, RecordStatus
 from backend.records.services import change_status
-from backend.staff.departments import CREDIT_OFFICE_CODE
-from backend.staff.models import Department
 from backend.subjects.agency import can_act_for_firm
 from backend.subjects.models import Firm
 from backend.subjects.services import require_identity
@@ -59,10 +57,6 @@ def accessible_record(session: Session, actor: Actor, record_id: int) -> CreditR
     if record is None or not _may_act_for(session, actor, record.subject_id):
         raise _not_accessible()
     return record
-
-
-def _credit_office_id(session: Session) -> int:
-    return session.execute(select(Department.id).where(Department.code == CREDIT_OFFICE_CODE)).scalar_one()
 
 
 def file_objection(session: Session, actor: Actor, *, record_id: int, ground: str, statement: str,
@@ -103,7 +97,7 @@ def file_objection(session: Session, actor: Actor, *, record_id: int, ground: st
     claim_uploads(session, actor, evidence_upload_ids or [], f"objection:{objection.id}")
     change_status(session, actor, record, RecordStatus.OBJECTED, "主体提出异议")  # rescored after commit
     queue.open_item(session, actor, kind="objection", ref_id=objection.id, subject_id=record.subject_id,
-                    department_id=_credit_office_id(session), start=today)
+                    department_id=queue.credit_office_id(session), start=today)
     audit(session, actor, "objection.file", "objection", objection.id, record_id=record.id,
           ground=ground.value, evidence=len(evidence_upload_ids or []))
     return objection

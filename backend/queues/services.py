@@ -35,7 +35,8 @@ from backend.platform.errors import Conflict, NotFound
 from backend.queues.deadlines import deadline_for
 from backend.queues.kinds import DONE, KINDS, get_kind
 from backend.queues.models import QueueEvent, QueueItem
-from backend.staff.models import Role, StaffUser
+from backend.staff.departments import CREDIT_OFFICE_CODE
+from backend.staff.models import Department, Role, StaffUser
 from backend.staff.services import (
     department_by_code,
     department_scoped,
@@ -78,6 +79,11 @@ def _set_step(session: Session, item: QueueItem, state: str, start: date) -> Non
 
 
 # --- creating and moving items (called by the kinds' services) ----------------------------------
+
+
+def credit_office_id(session: Session) -> int:
+    """The credit office (信用办), where acceptance-type work is routed first."""
+    return session.execute(select(Department.id).where(Department.code == CREDIT_OFFICE_CODE)).scalar_one()
 
 
 def open_item(session: Session, actor: Actor, *, kind: str, ref_id: int, subject_id: int | None,

@@ -18,6 +18,8 @@ from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.queues import services as queue
+from backend.queues.kinds import DONE, Next
 from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person
 from backend.subjects.services import get_firm
 
@@ -137,13 +139,8 @@ def request_agency(session: Session, actor: Actor, *, uscc: str, note: str | Non
 
 def _open_queue_item(session: Session, actor: Actor, agency: FirmAgency):
     """The review of an agency request is a queue item (kind ``agency``) of the credit office."""
-    from backend.queues import services as queue
-    from backend.staff.departments import CREDIT_OFFICE_CODE
-    from backend.staff.models import Department
-
-    office = session.execute(select(Department.id).where(Department.code == CREDIT_OFFICE_CODE)).scalar_one()
     return queue.open_item(session, actor, kind="agency", ref_id=agency.id, subject_id=agency.firm_id,
-                           department_id=office)
+                           department_id=queue.credit_office_id(session))
 
 
 def list_own_agencies(session: Session, actor: Actor) -> list[FirmAgency]:
@@ -175,8 +172,6 @@ def withdraw_agency(session: Session, actor: Actor, agency_id: int) -> FirmAgenc
     if not done:
         raise Conflict("agency_closed", "该授权申请已结束，无需撤销。")
     session.refresh(agency)
-    from backend.queues import services as queue
-
     if (item := queue.item_for(session, "agency", agency.id)) is not None:
         queue.close_item(session, actor, item, "withdrawn", "申请人撤回")
     audit(session, actor, "agency.withdraw", "firm_agency", agency.id, firm_id=agency.firm_id,
@@ -227,8 +222,6 @@ def decide_agency(
         raise NotFound("agency_not_found", "没有找到该授权申请。")
     if agency.status != AgencyStatus.PENDING:
         raise _already_decided()
-    from backend.queues import services as queue
-
     item = queue.item_for(session, "agency", agency.id) or _open_queue_item(session, SYSTEM, agency)
     queue.decide(session, actor, item.id, item=item, outcome="approve" if approve else "reject", reason=note,
                  data={"valid_until": valid_until})
@@ -252,8 +245,6 @@ def _valid_until(approve: bool, valid_until: date | None) -> date | None:
 
 def apply_queue_decision(session: Session, actor: Actor, item, outcome: str, reason: str | None, data: dict):
     """Queue handler of kind ``agency`` (backend.queues.kinds): approve or reject the request."""
-    from backend.queues.kinds import DONE, Next
-
     approve = outcome == "approve"
     note = _note(reason)
     if not approve and not note:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backend.calendar.workdays import add_working_days
 from backend.common.clock import china_today
+from backend.common.models import AuditEntry
 from backend.lists.services import add_list_entry
 from backend.objections.models import Objection
 from backend.queues.models import QueueItem
@@ -251,3 +252,19 @@ def test_promise_text_and_idempotent_filing(app, client, db, world):
     second = client.post(URL, json=body, headers=h)
     assert first.status_code == second.status_code == 201 and first.json["id"] == second.json["id"]
     assert second.headers.get("Idempotent-Replayed") == "true"
+
+
+def test_staff_read_the_filing_and_its_evidence_within_their_scope(app, client, db, world):
+    w = world
+    objection_id = _file(client, w).json["id"]
+    view = client.get(f"/staff/v1/objections/{objection_id}", headers=w["ha"])
+    assert view.status_code == 200 and view.json["statement"].startswith("该处罚已被复议决定撤销")
+    assert "王五" not in view.get_data(as_text=True)  # the applicant is masked
+    upload_id = view.json["evidence"][0]["id"]
+    file = client.get(f"/staff/v1/objections/{objection_id}/evidence/{upload_id}", headers=w["ha"])
+    assert file.status_code == 200 and file.mimetype == "image/png" and file.data.startswith(b"\x89PNG")
+    assert db.execute(select(AuditEntry).where(AuditEntry.action == "upload.view",
+                                              AuditEntry.target_id == str(upload_id))).scalar() is not None
+    # the providing department sees it only once it is routed there
+    assert client.get(f"/staff/v1/objections/{objection_id}", headers=w["hr"]).status_code == 404
+    assert client.get(f"/staff/v1/objections/{objection_id}/evidence/{upload_id + 999}", headers=w["ha"]).status_code == 404
