@@ -253,9 +253,10 @@ def test_search_filters_and_department_scope(app, client, db, firm, scjg, admin)
 def test_kept_commitments_count_for_three_years_and_up_to_the_cap(db):
     from datetime import date
 
-    from backend.evaluation.services import evaluate_subject
     from tests.factories.evaluation import commitment as kept
     from tests.factories.evaluation import subject
+
+    from backend.evaluation.services import evaluate_subject
 
     firm = subject(db, "firm")
     for _ in range(12):

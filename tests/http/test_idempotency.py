@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from tests.conftest import make_config
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -25,7 +26,6 @@ from backend.http.extensions import get_session
 from backend.http.idempotency import IN_FLIGHT_WAIT_MS, idempotent, purge_idempotency_keys
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict
-from tests.conftest import make_config
 from tests.factories import account_headers, make_account
 
 ACTION = "test.idem_note"

@@ -8,6 +8,7 @@ under those prefixes.
 from __future__ import annotations
 
 import pytest
+from tests.conftest import make_config
 from flask import Blueprint, jsonify
 
 from backend.app import create_app
@@ -15,7 +16,6 @@ from backend.common.tokens import ACCOUNT_TOKEN, sign
 from backend.http.auth import account_required, staff_required
 from backend.http.extensions import limiter
 from backend.staff.models import Role
-from tests.conftest import make_config
 from tests.factories import make_account, make_staff, staff_headers
 
 LOGIN = 3
