@@ -8,10 +8,14 @@ def blueprints():
     from miniapp_api.auth import blp as auth_blp
     from miniapp_api.card import blp as card_blp
     from miniapp_api.me import blp as me_blp
+    from miniapp_api.objections import blp as objections_blp
+    from miniapp_api.uploads import blp as uploads_blp
 
     return [
         auth_blp,
         me_blp,
         agency_blp,
         card_blp,
+        uploads_blp,
+        objections_blp,
     ]

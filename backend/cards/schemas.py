@@ -166,6 +166,7 @@ class PublicCardSchema(_Open):
     list_status = fields.List(fields.Nested(ListStatusSchema))
     lists = fields.List(fields.Dict())
     record_counts = fields.List(fields.Nested(RecordCountSchema), metadata={"description": "正在公示的记录按类别计数"})
+    records_under_objection = fields.List(fields.Dict(), metadata={"description": "异议中的记录按类别计数（标注“异议中”）"})
     commitments = fields.List(fields.Nested(PublicCommitmentSchema),
                               metadata={"description": "履约中的主动公示型、行业自律型、信用修复型承诺"})
     as_of = fields.String()

@@ -59,7 +59,8 @@ PUBLIC_POLICY = (
     "公开信用名片只含：企业名称、统一社会信用代码、登记状态、行业、成立日期；公共信用评价等级及其依据中"
     "由正在公示的记录、公开的名单和公示的信用承诺产生的理由；红名单、严重失信主体名单、市场和行业禁入的在列状态；"
     "各类正在公示的记录数量；履约中的主动公示型、行业自律型、信用修复型信用承诺。"
-    "不含法定代表人等个人信息、重点关注名单、异议中的记录、已修复或到期的记录、改进建议。"
+    "正在异议处理中的记录只显示数量并标注“异议中”，不显示内容。"
+    "不含法定代表人等个人信息、重点关注名单、异议中记录的内容、已修复或到期的记录、改进建议。"
 )
 
 
@@ -140,6 +141,10 @@ def _records(session: Session, subject_id: int, today: date) -> tuple[list, list
         c = counts.setdefault(kind, {"kind": kind, "label": RECORD_KIND_LABELS[r.kind], "count": 0, "public_count": 0})
         c["count"] += in_effect
         c["public_count"] += public
+        # 异议中 on the public card: a record that would be publicized, under objection, is counted
+        # with that marker (not as 公示中) until the objection is decided.
+        c["objected_count"] = c.get("objected_count", 0) + (
+            r.status == RecordStatus.OBJECTED and is_public_on(r, today, while_objected=True))
         if len(items) < MAX_RECORDS:
             items.append({
                 "id": r.id, "kind": kind, "kind_label": RECORD_KIND_LABELS[r.kind], "polarity": str(r.polarity),
@@ -315,6 +320,9 @@ def _render_public(card: dict) -> dict:
         "lists": [{k: e[k] for k in ("list_type", "label", "listed_on", "expires_on", "department")} for e in lists],
         "record_counts": [{"kind": c["kind"], "label": c["label"], "count": c["public_count"]}
                           for c in card["record_counts"] if c["public_count"]],
+        "records_under_objection": [
+            {"kind": c["kind"], "label": c["label"], "count": c["objected_count"], "status_label": "异议中"}
+            for c in card["record_counts"] if c.get("objected_count")],
         "commitments": [{k: c[k] for k in PUBLIC_COMMITMENT_FIELDS} for c in _active_commitments(card, public_only=True)],
         "as_of": card["generated_at"],
         "policy": PUBLIC_POLICY,

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from backend.common.fields import BoundedDate, PageOut, PageQuery, Text
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListType
-from backend.records.queries import describe_departments, describe_subjects
+from backend.records.queries import describe_departments, describe_subjects, records_under_objection
 from backend.records.schemas import DepartmentOut, SubjectOut
 
 TYPES = [t.value for t in ListType]
@@ -73,6 +73,8 @@ class PublicListItem(Schema):
     domain = fields.String(allow_none=True)
     listed_on = fields.Date()
     expires_on = fields.Date(allow_none=True)
+    under_objection = fields.Boolean(metadata={"description": "所依据的信用信息正在异议处理中"})
+    status_label = fields.String(metadata={"description": "在列 / 异议中"})
 
 
 class PublicListPage(PageOut):
@@ -99,12 +101,16 @@ def present_public_entries(session, entries: list[ListEntry]) -> list[dict]:
     """Published entries with the firm's code and name and the deciding department's short name."""
     firms = describe_subjects(session, (e.subject_id for e in entries))
     depts = describe_departments(session, (e.department_id for e in entries))
+    objected = records_under_objection(session, (e.record_id for e in entries))
     return [
         {
             "uscc": firms[e.subject_id]["code"], "name": firms[e.subject_id]["name"],
             "list_label": LIST_TYPE_LABELS[e.list_type], "reason": e.reason, "decision_no": e.decision_no,
             "department": depts[e.department_id]["short_name"], "domain": e.domain, "listed_on": e.listed_on,
             "expires_on": e.expires_on,
+            # the record the listing rests on is under objection (异议中) until decided
+            "under_objection": e.record_id in objected,
+            "status_label": "异议中" if e.record_id in objected else "在列",
         }
         for e in entries
     ]

@@ -63,6 +63,8 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     # Anchor the audit chain's head (a signed checkpoint to AUDIT_CHECKPOINT_FILE and the log), so a
     # deleted or rewritten tail is found by `flask audit verify`: hourly at :05.
     Periodic("audit-checkpoint", "backend.common.audit_checkpoints:write_audit_checkpoint", "5 * * * *"),
+    # Overdue queue items (异议、授权 …) are escalated to the credit office, before the working day starts.
+    Periodic("queues-escalate", "backend.queues.tasks:escalate_overdue_items", "30 8 * * *"),
 )
 
 

@@ -50,14 +50,17 @@ def withheld(row: Any) -> bool:
     return publication == Publication.WITHHELD and not getattr(row, "publication_basis", None)
 
 
-def is_public_on(row: Any, day: date) -> bool:
+def is_public_on(row: Any, day: date, *, while_objected: bool = False) -> bool:
     """Is this record public on ``day``? ``row``: anything with the record's ``status``,
     ``publicity_start``, ``publicity_max_end``, ``publication`` and ``publication_basis``.
 
     Public = 公示中, inside its window, not withheld; a withheld record published by exception
     is public for at most :data:`EXCEPTION_MAX_MONTHS` months from the start of its window.
+    ``while_objected``: would a record under objection (异议中) be public if it were not? Such a
+    record is shown publicly with that marker, not as 公示中, until the objection is decided.
     """
-    if row.status != RecordStatus.PUBLICIZING or row.publicity_start > day:
+    status = RecordStatus.PUBLICIZING if while_objected and row.status == RecordStatus.OBJECTED else row.status
+    if status != RecordStatus.PUBLICIZING or row.publicity_start > day:
         return False
     if row.publicity_max_end is not None and row.publicity_max_end < day:
         return False

@@ -87,3 +87,13 @@ def describe_departments(session: Session, department_ids: Iterable[int]) -> dic
         return {}
     rows = session.execute(select(Department.id, Department.code, Department.short_name).where(Department.id.in_(ids)))
     return {i: {"id": i, "code": code, "short_name": short} for i, code, short in rows}
+
+
+def records_under_objection(session: Session, record_ids: Iterable[int | None]) -> set[int]:
+    """Those of ``record_ids`` that are under objection (异议中) now."""
+    ids = {i for i in record_ids if i}
+    if not ids:
+        return set()
+    return set(session.scalars(
+        select(CreditRecord.id).where(CreditRecord.id.in_(ids), CreditRecord.status == RecordStatus.OBJECTED)
+    ))

@@ -13,12 +13,14 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from backend.common.actor import Actor
+from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.common.paging import Page, paginate
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.queues import services as queue
+from backend.queues.kinds import DONE, Next
 from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person
 from backend.subjects.services import get_firm
 
@@ -148,8 +150,15 @@ def request_agency(session: Session, actor: Actor, *, uscc: str, note: str | Non
     agency.firm = firm
     session.add(agency)
     session.flush()
+    _open_queue_item(session, actor, agency)
     audit(session, actor, "agency.request", "firm_agency", agency.id, firm_id=firm.id)
     return agency
+
+
+def _open_queue_item(session: Session, actor: Actor, agency: FirmAgency):
+    """The review of an agency request is a queue item (kind ``agency``) of the credit office."""
+    return queue.open_item(session, actor, kind="agency", ref_id=agency.id, subject_id=agency.firm_id,
+                           department_id=queue.credit_office_id(session))
 
 
 def list_own_agencies(session: Session, actor: Actor) -> list[FirmAgency]:
@@ -181,6 +190,8 @@ def withdraw_agency(session: Session, actor: Actor, agency_id: int) -> FirmAgenc
     if not done:
         raise Conflict("agency_closed", "该授权申请已结束，无需撤销。")
     session.refresh(agency)
+    if (item := queue.item_for(session, "agency", agency.id)) is not None:
+        queue.close_item(session, actor, item, "withdrawn", "申请人撤回")
     audit(session, actor, "agency.withdraw", "firm_agency", agency.id, firm_id=agency.firm_id,
           previous_status=str(previous))
     return agency
@@ -208,36 +219,65 @@ def decide_agency(
     note: str | None = None,
     valid_until: date | None = None,
 ) -> FirmAgency:
-    """Approve (已授权, until ``valid_until``, default one year) or reject (未通过, a note required)."""
+    """Approve (已授权, until ``valid_until``, default one year) or reject (未通过, a note required).
+
+    The decision is taken through the review-queue engine (kind ``agency``): claiming, the
+    timeline, the deadline and the audit are the engine's; :func:`apply_queue_decision` changes the
+    agency. A request from before the engine existed gets its queue item here."""
     if not actor.is_staff:
         raise Forbidden("role_forbidden", "您的岗位没有此项操作的权限。")
     note = _note(note)
-    today = today_cn()
     if not approve and not note:
         raise ValidationFailed("decision_note_required", "不予授权时请填写原因，申请人会看到。",
                                errors={"note": ["请填写不予授权的原因。"]})
-    if approve:
-        valid_until = valid_until or today + timedelta(days=DEFAULT_VALIDITY_DAYS)
-        if valid_until < today or valid_until > today + timedelta(days=MAX_VALIDITY_DAYS):
-            raise ValidationFailed("valid_until_invalid", "授权有效期应在今天到五年之内。",
-                                   errors={"valid_until": ["授权有效期应在今天到五年之内。"]})
-    else:
-        valid_until = None
+    _valid_until(approve, valid_until)
     agency = session.get(FirmAgency, agency_id)
     if agency is None:
         raise NotFound("agency_not_found", "没有找到该授权申请。")
+    if agency.status != AgencyStatus.PENDING:
+        raise _already_decided()
+    item = queue.item_for(session, "agency", agency.id) or _open_queue_item(session, SYSTEM, agency)
+    queue.decide(session, actor, item.id, item=item, outcome="approve" if approve else "reject", reason=note,
+                 data={"valid_until": valid_until})
+    return agency
+
+
+def _already_decided() -> Conflict:
+    return Conflict("agency_already_decided", "该申请已处理或已被申请人撤回，请刷新后查看。")
+
+
+def _valid_until(approve: bool, valid_until: date | None) -> date | None:
+    if not approve:
+        return None
+    today = today_cn()
+    valid_until = valid_until or today + timedelta(days=DEFAULT_VALIDITY_DAYS)
+    if valid_until < today or valid_until > today + timedelta(days=MAX_VALIDITY_DAYS):
+        raise ValidationFailed("valid_until_invalid", "授权有效期应在今天到五年之内。",
+                               errors={"valid_until": ["授权有效期应在今天到五年之内。"]})
+    return valid_until
+
+
+def apply_queue_decision(session: Session, actor: Actor, item, outcome: str, reason: str | None, data: dict):
+    """Queue handler of kind ``agency`` (backend.queues.kinds): approve or reject the request."""
+    approve = outcome == "approve"
+    note = _note(reason)
+    if not approve and not note:
+        raise ValidationFailed("decision_note_required", "不予授权时请填写原因，申请人会看到。",
+                               errors={"reason": ["请填写不予授权的原因。"]})
+    valid_until = _valid_until(approve, data.get("valid_until"))
     status = AgencyStatus.APPROVED if approve else AgencyStatus.REJECTED
     # A conditional UPDATE: two reviewers deciding at once, only the first one counts.
     done = session.execute(
         update(FirmAgency)
-        .where(FirmAgency.id == agency.id, FirmAgency.status == AgencyStatus.PENDING)
+        .where(FirmAgency.id == item.ref_id, FirmAgency.status == AgencyStatus.PENDING)
         .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_note=note,
                 valid_until=valid_until)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:
-        raise Conflict("agency_already_decided", "该申请已处理或已被申请人撤回，请刷新后查看。")
+        raise _already_decided()
+    agency = session.get(FirmAgency, item.ref_id)
     session.refresh(agency)
     audit(session, actor, "agency.decide", "firm_agency", agency.id, firm_id=agency.firm_id,
           decision=status.value, valid_until=valid_until)
-    return agency
+    return Next(DONE)

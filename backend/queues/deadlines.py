@@ -1,0 +1,73 @@
+"""Handling deadlines (办理时限) as dated data, each with its basis.
+
+A rule says: a step of a kind of work is due ``working_days`` working days after the step began,
+for steps beginning between ``valid_from`` and ``valid_to``. A new notice adds a row with a new
+``valid_from`` (and closes the old row's ``valid_to``); nothing else changes. Working days come from
+the calendar context (:func:`backend.calendar.workdays.add_working_days`), so holidays and make-up
+working days count as the calendar table says.
+
+The 信用修复 (repair) rows of 国办发〔2025〕22号 (3 working days for the deciding department, 10 for
+the answer) are added here by the repair work, under the kind ``repair``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from backend.calendar.workdays import add_working_days
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    code: str  # stored on the item (QueueItem.deadline_rule)
+    kind: str
+    step: str  # the item state the deadline applies to
+    working_days: int
+    valid_from: date
+    valid_to: date | None
+    basis: str  # where the number comes from
+
+
+DEADLINE_RULES: tuple[DeadlineRule, ...] = (
+    DeadlineRule(
+        "objection.accept.2020", "objection", "pending", 2, date(2020, 1, 1), None,
+        "异议受理：信用办收到异议申请后2个工作日内决定是否受理。淮政办发〔2020〕80号 五(四)只要求“尽快核实”，"
+        "此为广州市公共信用信息异议处理实践的期限，本区作为办理时限采用。",
+    ),
+    DeadlineRule(
+        "objection.verify.2020", "objection", "verifying", 10, date(2020, 1, 1), None,
+        "异议核实：信息提供单位收到核查请求后10个工作日内核实并作出维持、更正或撤销的决定（广州市实践，本区采用）。",
+    ),
+    DeadlineRule(
+        "objection.complete.2020", "objection", "awaiting_applicant", 10, date(2020, 1, 1), None,
+        "材料补正：申请人在10个工作日内补齐材料（本区自定），逾期由信用办决定不予受理。",
+    ),
+    DeadlineRule(
+        "agency.review.2026", "agency", "pending", 5, date(2026, 1, 1), None,
+        "企业授权经办审核：信用办5个工作日内审核（本区自定，无上位时限）。",
+    ),
+)
+
+
+def rule_for(kind: str, step: str, on: date) -> DeadlineRule | None:
+    """The rule in force on ``on`` for this step of this kind (None: the step has no deadline)."""
+    for rule in DEADLINE_RULES:
+        if (rule.kind == kind and rule.step == step and rule.valid_from <= on
+                and (rule.valid_to is None or on <= rule.valid_to)):
+            return rule
+    return None
+
+
+def rule_by_code(code: str | None) -> DeadlineRule | None:
+    return next((r for r in DEADLINE_RULES if r.code == code), None)
+
+
+def deadline_for(session: Session, kind: str, step: str, start: date) -> tuple[date | None, DeadlineRule | None]:
+    """(due date, rule) of a step that begins on ``start``; (None, None) when no rule applies."""
+    rule = rule_for(kind, step, start)
+    if rule is None:
+        return None, None
+    return add_working_days(session, start, rule.working_days), rule

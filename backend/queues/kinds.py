@@ -1,0 +1,85 @@
+"""The kinds of queue work, in one table: states, decisions per state, and who applies them.
+
+Adding a kind (信用修复 ``repair``, 信易贷 loans, list confirmations …) is one :class:`QueueKind`
+row in :data:`KINDS` plus its deadline rows in :mod:`backend.queues.deadlines`; the engine
+(:mod:`backend.queues.services`) does claiming, scope, deadlines, timeline and audit for all of them.
+The kind's ``handler`` ("module:function", resolved when first used, so the engine imports no
+context) applies a decision to the kind's own data and says where the item goes next.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+DONE = "done"  # 已办结: the one closed state every kind shares
+
+
+@dataclass(frozen=True)
+class Next:
+    """What a decision leads to: a closed item (``state=DONE``) or the next step, possibly routed
+    to another department (``department_id``)."""
+
+    state: str
+    department_id: int | None = None
+
+
+@dataclass(frozen=True)
+class QueueKind:
+    name: str
+    label: str
+    states: dict[str, str]  # state → 中文 label, DONE included
+    initial: str
+    # state → {outcome → label}: the decisions staff may take in that state.
+    outcomes: dict[str, dict[str, str]]
+    handler: str  # "module:function"(session, actor, item, outcome, reason, data) -> Next
+    outcome_labels: dict[str, str] = field(default_factory=dict)  # closing outcomes not decided by staff
+
+    @property
+    def open_states(self) -> frozenset[str]:
+        return frozenset(s for s in self.states if s != DONE)
+
+    def label_of(self, outcome: str | None) -> str | None:
+        if outcome is None:
+            return None
+        for choices in self.outcomes.values():
+            if outcome in choices:
+                return choices[outcome]
+        return self.outcome_labels.get(outcome, outcome)
+
+    def apply(self, *args, **kwargs) -> Next:
+        module, _, attr = self.handler.partition(":")
+        fn: Callable[..., Next] = getattr(importlib.import_module(module), attr)
+        return fn(*args, **kwargs)
+
+
+KINDS: dict[str, QueueKind] = {
+    k.name: k
+    for k in (
+        QueueKind(
+            name="objection", label="异议申诉",
+            states={"pending": "待受理", "awaiting_applicant": "待补正", "verifying": "办理中（核实）", DONE: "已办结"},
+            initial="pending",
+            outcomes={
+                "pending": {"accept": "受理", "refuse": "不予受理"},
+                "awaiting_applicant": {"refuse": "不予受理"},
+                "verifying": {"maintain": "维持", "correct": "更正", "revoke": "撤销"},
+            },
+            handler="backend.objections.flow:apply_decision",
+            outcome_labels={"withdrawn": "申请人撤回"},
+        ),
+        QueueKind(
+            name="agency", label="企业授权经办",
+            states={"pending": "待审核", DONE: "已办结"},
+            initial="pending",
+            outcomes={"pending": {"approve": "同意授权", "reject": "不予授权"}},
+            handler="backend.subjects.agency:apply_queue_decision",
+            outcome_labels={"withdrawn": "申请人撤回"},
+        ),
+    )
+}
+
+
+def get_kind(name: str) -> QueueKind:
+    return KINDS[name]

@@ -1,0 +1,105 @@
+"""Evidence uploads: type from the content, size limits, metadata dropped, active PDFs and bombs refused."""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from backend.uploads.models import Upload
+from tests.factories.cards import bound_account, headers
+from tests.queues.helpers import jpeg_bytes, pdf_bytes, png_bytes
+
+URL = "/miniapp/v1/uploads"
+
+
+@pytest.fixture
+def h(app, db):
+    account, _ = bound_account(db)
+    db.flush()
+    return headers(app, account)
+
+
+def _send(client, h, content: bytes, name: str, mimetype: str | None = None):
+    data = {"file": (io.BytesIO(content), name, mimetype) if mimetype else (io.BytesIO(content), name)}
+    return client.post(URL, data=data, headers=h, content_type="multipart/form-data")
+
+
+def _count(db) -> int:
+    return db.execute(select(func.count()).select_from(Upload)).scalar_one()
+
+
+def test_images_are_re_encoded_without_their_metadata(client, db, h):
+    for content, name, media in ((png_bytes(), "证据.png", "image/png"), (jpeg_bytes(), "photo.JPG", "image/jpeg")):
+        assert b"TestCam" in content
+        resp = _send(client, h, content, name)
+        assert resp.status_code == 201, resp.json
+        assert resp.json["media_type"] == media
+        kept = db.get(Upload, resp.json["id"]).content
+        assert b"TestCam" not in kept
+        with Image.open(io.BytesIO(kept)) as img:
+            assert not img.getexif()  # no EXIF at all: no camera, time or GPS position
+            assert img.size in ((8, 8), (16, 16))
+
+
+def test_a_plain_pdf_is_kept_as_sent(client, db, h):
+    resp = _send(client, h, pdf_bytes(), "决定书.pdf", "application/pdf")
+    assert resp.status_code == 201 and resp.json["media_type"] == "application/pdf"
+    assert db.get(Upload, resp.json["id"]).content == pdf_bytes()
+
+
+BOMB = Image.MAX_IMAGE_PIXELS
+
+
+def _huge_png() -> bytes:
+    # A tiny file that decodes to more pixels than Pillow's limit: a decompression bomb.
+    side = int(BOMB ** 0.5) + 200
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("content,name,mimetype,reason", [
+    (b"", "empty.png", None, "upload_empty"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * (10 * 1024 * 1024), "big.png", None, "upload_too_large"),
+    (b"PK\x03\x04zipzipzip", "evidence.zip", None, "upload_type_unsupported"),
+    (b"GIF89a......", "x.gif", None, "upload_type_unsupported"),
+    (pdf_bytes(), "scan.png", None, "upload_type_mismatch"),  # a PDF calling itself a PNG
+    (png_bytes(), "photo.png", "application/pdf", "upload_type_mismatch"),
+    (b"\xff\xd8\xff\xe0broken-jpeg", "broken.jpg", None, "upload_corrupt"),
+    (pdf_bytes(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "js.pdf", None, "upload_pdf_active_content"),
+    (pdf_bytes(b"/AA << /O 3 0 R >> /N#61mes << /J#61v#61Script 4 0 R >> "), "hidden.pdf", None,
+     "upload_pdf_active_content"),
+    (b"%PDF-1.4\n1 0 obj<</Length 9/Filter/FlateDecode>>stream\n" + zlib.compress(b"/JavaScript (x)")
+     + b"\nendstream endobj\ntrailer<<>>\n%%EOF", "stream.pdf", None, "upload_pdf_active_content"),
+    (b"%PDF-1.4\n1 0 obj << >> endobj\n", "cut.pdf", None, "upload_corrupt"),
+])
+def test_bad_files_are_refused_with_a_reason_and_nothing_is_stored(client, db, h, content, name, mimetype, reason):
+    resp = _send(client, h, content, name, mimetype)
+    assert resp.status_code == 422, resp.json
+    assert resp.json["reason"] == reason and resp.json["message"]
+    assert _count(db) == 0
+
+
+def test_a_decompression_bomb_is_refused(client, db, h):
+    resp = _send(client, h, _huge_png(), "bomb.png")
+    assert resp.status_code == 422 and resp.json["reason"] == "upload_image_too_large"
+    assert _count(db) == 0
+
+
+def test_a_fifty_page_pdf_with_javascript_is_refused(client, db, h):
+    pages = b"".join(b"%d 0 obj << /Type /Page >> endobj\n" % n for n in range(3, 53))
+    content = pdf_bytes(b"/Names << /JavaScript 60 0 R >> ").replace(b"trailer", pages + b"trailer")
+    resp = _send(client, h, content, "fifty.pdf")
+    assert resp.status_code == 422 and resp.json["reason"] == "upload_pdf_active_content"
+
+
+def test_upload_needs_a_login_and_a_file(client, h):
+    assert client.post(URL, data={}, content_type="multipart/form-data").status_code == 401
+    missing = client.post(URL, data={}, headers=h, content_type="multipart/form-data")
+    assert missing.status_code == 422
+    wrong_type = client.post(URL, json={"file": "x"}, headers=h)
+    assert wrong_type.status_code == 415
