@@ -7,6 +7,7 @@ def blueprints():
     from miniapp_api.agency import blp as agency_blp
     from miniapp_api.auth import blp as auth_blp
     from miniapp_api.card import blp as card_blp
+    from miniapp_api.commitments import blp as commitments_blp
     from miniapp_api.me import blp as me_blp
 
     return [
@@ -14,4 +15,5 @@ def blueprints():
         me_blp,
         agency_blp,
         card_blp,
+        commitments_blp,
     ]

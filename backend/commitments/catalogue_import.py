@@ -1,0 +1,86 @@
+"""Import a department's 信用承诺事项清单 from an XLSX sheet (openpyxl, read-only mode).
+
+Row 1 holds the headers (Chinese, any order; see :data:`HEADERS`). Each row is saved on its own:
+a bad row is refused with its row number, reason and message, the good rows are kept, and
+importing the same sheet again changes nothing (every row comes back ``unchanged``). Cells are read
+as values, never as formulas' text; a 统一社会信用代码 Excel turned into a number is read back as
+text, and refused (``uscc_digits_lost``) when Excel dropped digits.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlalchemy.orm import Session
+
+from backend.commitments.catalogue import save_item
+from backend.common.actor import Actor
+from backend.platform.errors import DomainError, ValidationFailed
+
+MAX_ROWS = 2000
+HEADERS = {
+    "部门代码": "department_code",
+    "事项编码": "code",
+    "事项名称": "name",
+    "承诺类型": "commitment_type",
+    "适用主体": "subject_kinds",
+    "拒绝失信主体": "refuse_listed",
+    "承诺期限（月）": "term_months",
+    "承诺期限(月)": "term_months",
+    "承诺书样式": "template",
+    "实施机关统一社会信用代码": "agency_uscc",
+}
+REQUIRED = ("code", "name", "commitment_type", "subject_kinds", "template")
+
+
+def _sheet_error(reason: str, message: str) -> ValidationFailed:
+    return ValidationFailed(reason, message, errors={"file": [message]})
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict]]:
+    """``(row number, {field: value})`` for every non-empty row of the first sheet."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise _sheet_error("xlsx_invalid", "无法读取该文件，请上传 Excel 2007 及以上版本的 .xlsx 文件。") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None) or ()
+        columns = {i: HEADERS.get(str(h).strip()) for i, h in enumerate(header) if h is not None}
+        missing = [label for label, f in HEADERS.items() if f in REQUIRED and f not in columns.values()]
+        if missing:
+            raise _sheet_error("xlsx_headers_missing", f"表头缺少：{'、'.join(dict.fromkeys(missing))}。")
+        out: list[tuple[int, dict]] = []
+        for number, values in enumerate(rows, start=2):
+            row = {f: values[i] for i, f in columns.items() if f and i < len(values)}
+            if all(v is None or str(v).strip() == "" for v in row.values()):
+                continue
+            if len(out) >= MAX_ROWS:
+                raise _sheet_error("xlsx_too_many_rows", f"一次最多导入{MAX_ROWS}个事项，请分批导入。")
+            out.append((number, row))
+        return out
+    finally:
+        book.close()
+
+
+def import_catalogue(session: Session, actor: Actor, data: bytes, *, department_code: str | None = None) -> dict:
+    """Save every row; report ``created`` / ``updated`` / ``unchanged`` counts and refused rows."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    errors: list[dict] = []
+    for number, row in read_rows(data):
+        row = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
+        row.setdefault("department_code", None)
+        row["department_code"] = row["department_code"] or department_code
+        try:
+            with session.begin_nested():
+                saved = save_item(session, actor, **row)
+        except DomainError as err:
+            field = next(iter(err.errors or {}), None)
+            errors.append({"row": number, "reason": err.reason, "message": err.message, "field": field})
+            continue
+        counts[saved.outcome] += 1
+    return {**counts, "refused": len(errors), "errors": errors}
