@@ -107,3 +107,19 @@ def test_a_file_that_is_not_a_workbook_or_too_large_is_refused(app, client, scjg
 def test_a_department_reviewer_cannot_write_another_departments_catalogue(client, scjg):
     resp = client.post(URL, json=item(department_code="XZSP"), headers=scjg)
     assert resp.status_code == 403 and resp.json["reason"] == "department_scope"
+
+
+def test_the_demo_seed_loads_a_catalogue_for_the_districts_departments_once(app, db):
+    from backend.commitments.signing import current_notice
+    from backend.demo.seed import seed_demo
+    from backend.staff.models import Department
+
+    seed_demo(db, env="development")
+    rows = db.execute(select(Department.code, CommitmentItem.type).join(
+        Department, Department.id == CommitmentItem.department_id)).all()
+    assert {"XZSP", "SCJG", "RSJ", "FGW"} <= {code for code, _ in rows}
+    assert {str(t) for _, t in rows} == {"approval", "disclosure", "industry", "repair", "certification"}
+    assert current_notice(db)[0] == 1
+    again = seed_demo(db, env="development")
+    assert "commitment_items" not in again.created
+    assert db.execute(select(func.count()).select_from(CommitmentTemplate)).scalar_one() == len(rows)
