@@ -34,6 +34,11 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     # Idempotency replays are kept 24 h.
     Periodic("idempotency-purge", "backend.http.idempotency:purge_expired_idempotency_keys", 3600),
     Periodic("credit-recompute", "backend.evaluation.tasks:recompute_all", 24 * 3600),
+    # 01:00 on the 1st, Asia/Shanghai: last month's commitment 登记表 and 违诺信息表 (due by the 5th).
+    # Until the table has wall-clock times it runs every 24 h and rewrites last month's files.
+    Periodic("commitments-monthly-report", "backend.commitments.tasks:monthly_report", 24 * 3600),
+    # 08:00 daily, Asia/Shanghai: active commitments past their term, per department (期满待核查).
+    Periodic("commitments-lapsed-reminder", "backend.commitments.tasks:remind_lapsed", 24 * 3600),
 )
 
 
