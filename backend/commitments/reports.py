@@ -110,14 +110,15 @@ def report_rows(session: Session, actor: Actor, table: str, first: date, base_ur
         link = (f"{base}/public/v1/commitments/verify/{r.verify_code}" if r.verify_code
                 else f"{base}/staff/v1/commitments/{r.id}")
         yield (
-            n, r.document_no or "", COMMITMENT_TYPE_LABELS[CommitmentType(r.type)], r.matter,
+            n, r.document_no, COMMITMENT_TYPE_LABELS[CommitmentType(r.type)], r.matter,
             "法人和其他组织" if is_firm else "自然人",
             r.firm_name if is_firm else mask_name(r.person_name),
             r.uscc if is_firm else mask_id_number(r.id_number),
             r.department, r.signed_on.isoformat(), r.valid_until.isoformat() if r.valid_until else "长期",
             "是" if CommitmentType(r.type) in PUBLIC_TYPES else "否",
-            r.closed_on.isoformat() if breaches and r.closed_on else "",
-            (r.close_note or "") if breaches else "", (r.decision_no or "") if breaches else "", link,
+            # None, not "": write-only mode writes no cell at all for None (less XML per row)
+            r.closed_on.isoformat() if breaches and r.closed_on else None,
+            r.close_note if breaches else None, r.decision_no if breaches else None, link,
         )
 
 
