@@ -137,18 +137,29 @@ def get_item(item_id: int):
 
 @blp.route("/commitment-items/import", methods=["POST"])
 @staff_required(WRITE_ROLES)
-@blp.doc(security=SECURITY, requestBody={"content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary"}, "department_code": {"type": "string"}}}}}})
+@blp.doc(security=SECURITY, requestBody={"content": {
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"}, "department_code": {"type": "string"}}}},
+    "application/json": {"schema": {
+        "type": "object", "required": ["rows"],
+        "properties": {"rows": {"type": "array", "items": {"type": "object"}}, "department_code": {"type": "string"}}}},
+}})
 @blp.response(200, ImportOut)
 def import_items():
-    """从 Excel（.xlsx）导入承诺事项清单：表头 部门代码、事项编码、事项名称、承诺类型、适用主体、拒绝失信主体、
-    承诺期限（月）、承诺书样式、实施机关统一社会信用代码；错误行逐行说明原因，其余照常导入"""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("file_required", "请选择要上传的 .xlsx 文件。", errors={"file": ["请选择文件。"]})
-    return catalogue_import.import_catalogue(get_session(), current_actor(), upload.read(),
-                                             department_code=request.form.get("department_code") or None)
+    """导入承诺事项清单：Excel（.xlsx，表头 部门代码、事项编码、事项名称、承诺类型、适用主体、拒绝失信主体、
+    承诺期限（月）、承诺书样式、实施机关统一社会信用代码）或 JSON {rows:[…]}；错误行逐行说明原因，其余照常导入"""
+    session, actor = get_session(), current_actor()
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed("file_required", "请选择要上传的 .xlsx 文件。", errors={"file": ["请选择文件。"]})
+        return catalogue_import.import_catalogue(session, actor, upload.read(),
+                                                 department_code=request.form.get("department_code") or None)
+    payload = request.get_json(silent=True)
+    dept = payload.get("department_code") if isinstance(payload, dict) else None
+    return catalogue_import.import_rows(session, actor, catalogue_import.json_rows(payload),
+                                        department_code=dept if isinstance(dept, str) and dept else None)
 
 
 @blp.route("/integrity-notices")

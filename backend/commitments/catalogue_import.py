@@ -67,11 +67,31 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
         book.close()
 
 
+def json_rows(payload) -> list[tuple[int, dict]]:
+    """Rows of a JSON import ``{"rows": [{…}]}``, keyed by field name or by the sheet's Chinese header;
+    numbered from 1."""
+    rows = payload.get("rows") if isinstance(payload, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValidationFailed("rows_required", "请提交 {\"rows\": [...]}，每行一个承诺事项。",
+                               errors={"rows": ["应为对象数组。"]})
+    if len(rows) > MAX_ROWS:
+        raise ValidationFailed("rows_too_many", f"一次最多导入{MAX_ROWS}个事项，请分批导入。")
+    fields = set(HEADERS.values())
+    return [(n, {HEADERS.get(k, k): v for k, v in r.items() if HEADERS.get(k, k) in fields})
+            for n, r in enumerate(rows, start=1)]
+
+
 def import_catalogue(session: Session, actor: Actor, data: bytes, *, department_code: str | None = None) -> dict:
+    """Import an XLSX sheet (see :func:`import_rows`)."""
+    return import_rows(session, actor, read_rows(data), department_code=department_code)
+
+
+def import_rows(session: Session, actor: Actor, rows: list[tuple[int, dict]], *,
+                department_code: str | None = None) -> dict:
     """Save every row; report ``created`` / ``updated`` / ``unchanged`` counts and refused rows."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     errors: list[dict] = []
-    for number, row in read_rows(data):
+    for number, row in rows:
         row = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
         row.setdefault("department_code", None)
         row["department_code"] = row["department_code"] or department_code

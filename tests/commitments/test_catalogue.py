@@ -123,3 +123,14 @@ def test_the_demo_seed_loads_a_catalogue_for_the_districts_departments_once(app,
     again = seed_demo(db, env="development")
     assert "commitment_items" not in again.created
     assert db.execute(select(func.count()).select_from(CommitmentTemplate)).scalar_one() == len(rows)
+
+
+def test_a_json_import_reports_rows_like_the_sheet(client, scjg):
+    rows = [{"事项编码": "J-1", "事项名称": "纳税信用承诺", "承诺类型": "主动公示型", "适用主体": "企业", "承诺书样式": TEMPLATE},
+            {"code": "J-2", "name": "x", "commitment_type": "disclosure", "subject_kinds": "外星人", "template": TEMPLATE}]
+    body = client.post(f"{URL}/import", json={"rows": rows}, headers=scjg).json
+    assert (body["created"], body["refused"]) == (1, 1)
+    assert body["errors"] == [{"row": 2, "reason": "subject_kinds_invalid", "field": "subject_kinds",
+                               "message": "适用主体应为自然人、企业或个体工商户。"}]
+    bad = client.post(f"{URL}/import", json={"rows": "nope"}, headers=scjg)
+    assert bad.status_code == 422 and bad.json["reason"] == "rows_required"
