@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def blueprints():
     from backend.calendar.api import blp as calendar_blp
+    from backend.commitments.catalogue_api import blp as commitment_items_blp
     from backend.commitments.staff_api import blp as commitments_blp
     from backend.lists.staff_api import blp as lists_blp
     from backend.records.staff_api import blp as records_blp
@@ -18,4 +19,5 @@ def blueprints():
         agency_blp,
         lists_blp,
         commitments_blp,
+        commitment_items_blp,
     ]
