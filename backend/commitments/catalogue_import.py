@@ -67,6 +67,21 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
         book.close()
 
 
+_TEXT_FIELDS = frozenset({"department_code", "code", "name", "template", "commitment_type"})
+
+
+def _cell(field: str, value):
+    if isinstance(value, str):
+        return value.strip()
+    if value is None or field not in _TEXT_FIELDS | {"subject_kinds"}:
+        return value
+    if isinstance(value, list | dict):
+        return value if field == "subject_kinds" and isinstance(value, list) else {"invalid": value}
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return str(int(value))
+    return str(value)  # a date or number a spreadsheet made of a text cell
+
+
 def json_rows(payload) -> list[tuple[int, dict]]:
     """Rows of a JSON import ``{"rows": [{…}]}``, keyed by field name or by the sheet's Chinese header;
     numbered from 1."""
@@ -91,11 +106,15 @@ def import_rows(session: Session, actor: Actor, rows: list[tuple[int, dict]], *,
     """Save every row; report ``created`` / ``updated`` / ``unchanged`` counts and refused rows."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     errors: list[dict] = []
-    for number, row in rows:
-        row = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
-        row.setdefault("department_code", None)
+    fields = sorted(set(HEADERS.values()))
+    for number, raw in rows:
+        # Every field present (a missing one is refused by save_item with its reason); text fields as text.
+        row = {f: _cell(f, raw.get(f)) for f in fields}
         row["department_code"] = row["department_code"] or department_code
         try:
+            if any(isinstance(v, dict) for v in row.values()) or (
+                    isinstance(row["subject_kinds"], list) and not all(isinstance(k, str) for k in row["subject_kinds"])):
+                raise ValidationFailed("row_value_invalid", "该行有无法识别的值（应为文字或数字）。")
             with session.begin_nested():
                 saved = save_item(session, actor, **row)
         except DomainError as err:

@@ -134,3 +134,12 @@ def test_a_json_import_reports_rows_like_the_sheet(client, scjg):
                                "message": "适用主体应为自然人、企业或个体工商户。"}]
     bad = client.post(f"{URL}/import", json={"rows": "nope"}, headers=scjg)
     assert bad.status_code == 422 and bad.json["reason"] == "rows_required"
+
+
+def test_json_rows_with_missing_or_odd_values_are_refused_per_row(client, scjg):
+    rows = [{}, {"code": ["x"], "name": "n"}, {"code": 7, "name": {"a": 1}, "subject_kinds": [1]},
+            {"code": "J-9", "name": "n", "type": "disclosure", "subject_kinds": ["firm"], "template": TEMPLATE,
+             "term_months": [], "refuse_listed": "也许"}]
+    resp = client.post(f"{URL}/import", json={"rows": rows}, headers=scjg)
+    assert resp.status_code == 200, resp.json
+    assert resp.json["refused"] == 4 and all(e["reason"] and e["message"] for e in resp.json["errors"])
