@@ -9,7 +9,7 @@ SHELL := /bin/bash
 # every package. Keep its real errors, drop that noise.
 PIP_NOISE := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: run test install migrate seed lint bench-load bench-records bench-recompute bench-card clean
+.PHONY: run test install fonts migrate seed lint bench-load bench-records bench-recompute bench-card bench-commitments clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -22,10 +22,21 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+## The CJK TrueType font the commitment letter PDF embeds (Debian fonts-wqy-microhei). Installed only
+## when the file is missing; without root it says what to run (LETTER_FONT_PATH may name another font).
+WQY_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@if [ -n "$$LETTER_FONT_PATH" ] && [ -f "$$LETTER_FONT_PATH" ]; then exit 0; fi; \
+	if [ ! -f $(WQY_FONT) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y -q fonts-wqy-microhei >/dev/null || echo "fonts: apt-get install fonts-wqy-microhei failed; letter PDFs answer 503 until a CJK font is installed"; \
+	  else echo "fonts: $(WQY_FONT) is missing; as root run: apt-get install -y fonts-wqy-microhei" \
+	    "(or set LETTER_FONT_PATH to a TrueType CJK font). Letter PDFs answer 503 letter_font_missing until then."; fi; \
+	fi
+
 instance:
 	mkdir -p instance
 
-migrate: install instance
+migrate: install fonts instance
 	$(BIN)/flask db upgrade
 
 seed: migrate
@@ -36,7 +47,7 @@ run: seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite, on SQLite and, where they answer, on PostgreSQL + Redis.
-test: install
+test: install fonts
 	@$(BIN)/python scripts/run_tests.py
 
 ## Benchmarks (PostgreSQL on 127.0.0.1; each prints its figures, see README "Benchmarks").
@@ -51,6 +62,9 @@ bench-recompute: install
 
 bench-card: install
 	$(BIN)/python bench/card.py
+
+bench-commitments: install
+	$(BIN)/python bench/commitments_report.py
 
 lint: install
 	$(BIN)/ruff check backend miniapp_api bots tests bench scripts

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from backend.calendar.cli import calendar_cli
+    from backend.commitments.cli import commitments_cli
     from backend.common.audit_cli import audit_cli
     from backend.demo.cli import demo_cli
     from backend.evaluation.cli import credit_cli
@@ -23,3 +24,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(pii_cli)
     app.cli.add_command(credit_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(commitments_cli)

@@ -7,6 +7,7 @@ def blueprints():
     from miniapp_api.agency import blp as agency_blp
     from miniapp_api.auth import blp as auth_blp
     from miniapp_api.card import blp as card_blp
+    from miniapp_api.commitments import blp as commitments_blp
     from miniapp_api.me import blp as me_blp
     from miniapp_api.objections import blp as objections_blp
     from miniapp_api.uploads import blp as uploads_blp
@@ -18,4 +19,5 @@ def blueprints():
         card_blp,
         uploads_blp,
         objections_blp,
+        commitments_blp,
     ]

@@ -38,6 +38,14 @@ class CloseIn(Schema):
                                       metadata={"description": "违诺时关联的“违背信用承诺”记录"})
 
 
+class BreachIn(Schema):
+    decision_no = Text(required=True, metadata={"description": "违诺认定文书号"})
+    note = Text(required=True, metadata={"description": "违诺情况"})
+    decision_date = fields.Date(load_default=None, metadata={"description": "认定日期，默认今天"})
+    severity = fields.String(load_default="general", validate=validate.OneOf(["minor", "general", "serious"]),
+                             metadata={"description": "minor 轻微 / general 一般 / serious 严重"})
+
+
 class CommitmentQuery(PageQuery):
     commitment_type = fields.String(data_key="type", validate=validate.OneOf(TYPES))
     status = fields.String(validate=validate.OneOf(STATUSES))

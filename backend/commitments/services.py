@@ -32,6 +32,7 @@ from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
+from backend.platform.db import affected_rows
 from backend.platform.errors import Conflict, NotFound
 from backend.records.models import CreditRecord, RecordKind
 from backend.staff.models import Role
@@ -149,12 +150,13 @@ def close_commitment(
         if linked is None or linked.subject_id != commitment.subject_id or linked.kind != RecordKind.COMMITMENT_BREACH:
             raise field_error("breach_record_id", "breach_record_invalid",
                               "关联的记录不存在、不属于该主体，或不是违背信用承诺记录。")
-    claimed = session.execute(
+    claimed = affected_rows(
+        session,
         update(Commitment)
         .where(Commitment.id == commitment.id, Commitment.status == CommitmentStatus.ACTIVE)
         .values(status=status, closed_on=closed_on, close_note=note, breach_record_id=breach_record_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if not claimed:
         session.refresh(commitment)
         raise Conflict("commitment_not_active",

@@ -5,11 +5,15 @@
 
 from __future__ import annotations
 
+import tempfile
+
+from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.commitments import services
+from backend.commitments import breaches, reports, services
 from backend.commitments.schemas import (
+    BreachIn,
     CloseIn,
     CommitmentIn,
     CommitmentOut,
@@ -73,3 +77,31 @@ def close(data, commitment_id: int):
     session = get_session()
     commitment = services.close_commitment(session, current_actor(), commitment_id, **data)
     return present_commitments(session, [commitment])[0]
+
+
+@blp.route("/<int(max=2147483647):commitment_id>/breach", methods=["POST"])
+@staff_required(WRITE_ROLES)
+@blp.doc(security=SECURITY)
+@blp.arguments(BreachIn)
+@blp.response(200, CommitmentOut)
+def breach(data, commitment_id: int):
+    """认定违诺：生成“违背信用承诺”记录、承诺记为已违诺、列入重点关注名单（一次操作）"""
+    session = get_session()
+    commitment, _, _ = breaches.record_breach(session, current_actor(), commitment_id, **data)
+    return present_commitments(session, [commitment])[0]
+
+
+@blp.route("/reports/<string:month>/<string:table>.xlsx")
+@staff_required(READ_ROLES)
+@blp.doc(security=SECURITY, responses={"200": {"description": "XLSX", "content": {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+def report(month: str, table: str):
+    """月度报表下载：registration 信用承诺登记表 / breaches 违诺信息表（部门审核员仅本部门）"""
+    first = reports.parse_month(month)
+    # Spooled: a small month stays in memory, a large one goes to disk instead of growing the worker.
+    buf = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    reports.write_report(get_session(), current_actor(), table, first, buf, base_url=base)
+    buf.seek(0)
+    return send_file(buf, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name=reports.report_filename(table, first))

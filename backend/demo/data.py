@@ -235,3 +235,44 @@ COMMITMENT_TEMPLATES = (
      "本人承诺所报家庭及就业情况真实；如有不实，愿意退还所享受的补贴并承担相应责任。",
      "2026-10-08", "2027-10-07", None),
 )
+
+
+# 信用承诺事项清单 of 淮安区 departments (demo): (department, 事项编码, 事项名称, type, subject kinds,
+# refuse 严重失信/禁入, term in months, template). Templates use the placeholders of
+# backend/commitments/letters.py. Modelled on published 告知承诺 and 信用承诺书 forms; not official texts.
+_FIRM_HEAD = "本单位{主体名称}（统一社会信用代码：{主体代码}，法定代表人：{法定代表人}）"
+_PERSON_HEAD = "本人{主体名称}（公民身份号码：{主体代码}）"
+_TAIL = ("如有违背，自愿接受{实施部门}依法依规作出的处理，同意将违诺信息记入信用档案并向社会公开。"
+         "承诺期限至{承诺期限}。\n承诺日期：{签署日期}")
+CATALOGUE = (
+    ("XZSP", "XZSP-GZ-001", "食品经营许可告知承诺", "certification", "firm、sole_trader", True, 12,
+     _FIRM_HEAD + "申请{审批事项}（受理编号：{审批文号}），郑重承诺：已经知晓告知的全部内容，已符合食品经营许可规定的"
+     "条件、标准和要求，所提交材料真实、有效；愿意承担不实承诺的法律责任。" + _TAIL),
+    ("XZSP", "XZSP-SP-002", "企业投资项目信用承诺（审批替代）", "approval", "firm", True, 24,
+     _FIRM_HEAD + "就投资项目{审批事项}（项目代码：{审批文号}）郑重承诺：开工前依法取得全部法定手续，严格按照承诺内容"
+     "开展建设和运营，主动接受事中事后监管。" + _TAIL),
+    ("SCJG", "SCJG-GS-001", "守法诚信经营承诺（主动公示）", "disclosure", "firm、sole_trader", False, 12,
+     _FIRM_HEAD + "郑重承诺：依法诚信经营，所公示信息真实准确，按期报送年度报告，自觉接受政府、行业和社会监督。" + _TAIL),
+    ("SCJG", "SCJG-ZL-002", "餐饮行业自律承诺", "industry", "firm、sole_trader", False, 12,
+     _FIRM_HEAD + "郑重承诺：遵守淮安区餐饮行业自律公约，明码标价，不使用过期变质原料，落实食品安全主体责任。" + _TAIL),
+    ("SCJG", "SCJG-XF-003", "信用修复承诺（市场监管领域）", "repair", "firm、sole_trader", False, 12,
+     _FIRM_HEAD + "郑重承诺：已纠正失信行为、履行法定义务，今后严格遵守市场监督管理法律法规；如再次失信，"
+     "自愿接受从重惩戒。" + _TAIL),
+    ("FGW", "FGW-XF-001", "信用修复承诺书", "repair", "person、firm、sole_trader", False, 12,
+     "{主体名称}（代码：{主体代码}）郑重承诺：已按要求纠正失信行为并履行相关义务，所提交的信用修复材料真实有效。" + _TAIL),
+    ("RSJ", "RSJ-GZ-001", "就业困难人员认定证明事项告知承诺", "certification", "person", True, 12,
+     _PERSON_HEAD + "申请{审批事项}（受理编号：{审批文号}），郑重承诺：所报家庭及就业情况真实；如有不实，"
+     "愿意退还所享受的补贴并承担相应法律责任。" + _TAIL),
+    ("ZJJ", "ZJJ-ZL-001", "建筑业企业行业自律承诺", "industry", "firm", True, 24,
+     _FIRM_HEAD + "郑重承诺：遵守建筑市场秩序，不转包、违法分包，按时足额支付农民工工资，落实安全生产主体责任。" + _TAIL),
+    ("WJW", "WJW-GS-001", "医疗机构依法执业承诺（主动公示）", "disclosure", "firm", False, 12,
+     _FIRM_HEAD + "郑重承诺：依法执业，规范收费，保障医疗质量与安全，主动公开服务信息。" + _TAIL),
+    ("SW", "SW-GS-001", "纳税信用承诺（主动公示）", "disclosure", "firm、sole_trader", False, 12,
+     _FIRM_HEAD + "郑重承诺：依法办理涉税事项，按期如实申报缴纳税款，不虚开发票。" + _TAIL),
+)
+INTEGRITY_NOTICE = (
+    "诚信提示",
+    "诚实守信是中华民族的传统美德。您签署的信用承诺将记入信用档案；主动公示型、行业自律型、信用修复型承诺将在"
+    "“信用淮安区”网站公示。请如实承诺、自觉履约。违背承诺的，将记入违背信用承诺信息，列为重点监管对象；"
+    "情节严重的，依法依规实施联合惩戒。",
+)

@@ -2,7 +2,7 @@
 
 36 persons (resident IDs of 淮安区 and its neighbours), 24 firms (企业 91, 个体工商户 92, 农民专业合作社 93)
 each with a legal representative, credit records of every kind dated 2023–2026 (so both the Order 58
-rules and the 2026 repair rules apply), entries on the 红名单 / 重点关注 / 严重失信 / 禁入 lists, six 信用承诺 (four active, two kept), one staff
+rules and the 2026 repair rules apply), entries on the 红名单 / 重点关注 / 严重失信 / 禁入 lists, six 信用承诺 (four active, two kept), the departments' 信用承诺事项清单, one staff
 account per role, and the mini-program account ``dev-demo`` bound to a person who represents two firms.
 
 Running it again adds nothing: persons are found by ID number, firms by USCC, records by
@@ -26,8 +26,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.commitments.catalogue import save_item
 from backend.commitments.models import Commitment
 from backend.commitments.services import close_commitment, register_commitment
+from backend.commitments.signing import current_notice, publish_notice
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.crypto import mask_id_number, mask_name
@@ -324,6 +326,16 @@ def _ensure_commitments(session: Session, actor: Actor, firms: list[Firm], perso
                              closed_on=date.fromisoformat(kept))
 
 
+def _ensure_catalogue(session: Session, actor: Actor, summary: SeedSummary) -> None:
+    """The departments' 信用承诺事项清单 and the integrity notice, through the catalogue services."""
+    for dept, code, name, ctype, kinds, refuse, months, template in data.CATALOGUE:
+        saved = save_item(session, actor, department_code=dept, code=code, name=name, commitment_type=ctype,
+                          subject_kinds=kinds.split("、"), refuse_listed=refuse, term_months=months, template=template)
+        summary.count("commitment_items", saved.outcome == "created")
+    if current_notice(session)[0] == 0:
+        publish_notice(session, actor, title=data.INTEGRITY_NOTICE[0], body=data.INTEGRITY_NOTICE[1])
+
+
 def _ensure_account(session: Session, actor: Actor, person: dict[str, str], summary: SeedSummary) -> None:
     """The ``dev-demo`` mini-program account, bound (本人声明) through the real binding service."""
     account = session.execute(select(Account).where(Account.openid == DEMO_OPENID)).scalar()
@@ -356,6 +368,7 @@ def seed_demo(session: Session, *, env: str, actor: Actor = SYSTEM, today: date 
     _ensure_records(session, actor, specs, today, summary)
     _ensure_lists(session, actor, firms, persons, today, summary)
     _ensure_commitments(session, actor, firms, persons, summary)
+    _ensure_catalogue(session, actor, summary)
     _ensure_account(session, actor, people[0], summary)
     summary.expired_records = expire_due_records(session, today)
     expire_list_entries(session, today)

@@ -50,8 +50,9 @@ def _blueprints():
 def public_blueprints():
     """``/public/v1``: no login, public information only."""
     from backend.cards.public_api import blp as cards_blp
+    from backend.commitments.public_api import blp as commitments_blp
     from backend.lists.public_api import blp as lists_blp
     from backend.policy.public_api import blp as policy_blp
     from backend.subjects.public_api import blp as firms_blp
 
-    return [firms_blp, cards_blp, lists_blp, policy_blp]
+    return [firms_blp, cards_blp, lists_blp, policy_blp, commitments_blp]

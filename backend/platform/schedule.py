@@ -65,6 +65,10 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     Periodic("audit-checkpoint", "backend.common.audit_checkpoints:write_audit_checkpoint", "5 * * * *"),
     # Overdue queue items (异议、授权 …) are escalated to the credit office, before the working day starts.
     Periodic("queues-escalate", "backend.queues.tasks:escalate_overdue_items", "30 8 * * *"),
+    # Last month's commitment 登记表 and 违诺信息表 for the city (due by the 5th): 01:00 on the 1st.
+    Periodic("commitments-monthly-report", "backend.commitments.tasks:monthly_report", "0 1 1 * *"),
+    # Active commitments past their term, per department (期满待核查): 08:00 daily.
+    Periodic("commitments-lapsed-reminder", "backend.commitments.tasks:remind_lapsed", "0 8 * * *"),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def blueprints():
     from backend.calendar.api import blp as calendar_blp
+    from backend.commitments.catalogue_api import blp as commitment_items_blp
     from backend.commitments.staff_api import blp as commitments_blp
     from backend.lists.staff_api import blp as lists_blp
     from backend.objections.staff_api import blp as objections_blp
@@ -22,4 +23,5 @@ def blueprints():
         commitments_blp,
         queues_blp,
         objections_blp,
+        commitment_items_blp,
     ]

@@ -1,0 +1,45 @@
+"""Commitment jobs: the monthly report to the city and the follow-up reminder."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.commitments.models import Commitment, CommitmentStatus
+from backend.commitments.reports import previous_month, write_month
+from backend.common.actor import SYSTEM
+from backend.common.clock import china_today
+from backend.platform.jobs import job
+
+log = logging.getLogger(__name__)
+# Where the monthly files go (the staff API makes the same tables on demand).
+REPORTS_DIR_ENV = "COMMITMENT_REPORTS_DIR"
+
+
+@job
+def monthly_report(session: Session) -> dict:
+    """On the 1st: last month's 登记表 and 违诺信息表 as XLSX in ``$COMMITMENT_REPORTS_DIR``
+    (default ``instance/reports``), in time for the 5th."""
+    first = previous_month()
+    written = write_month(session, SYSTEM, first, os.environ.get(REPORTS_DIR_ENV) or "instance/reports",
+                          base_url=os.environ.get("PUBLIC_BASE_URL", ""))
+    for table, (path, rows) in written.items():
+        log.info("commitments report %s %s: %d rows -> %s", first.strftime("%Y-%m"), table, rows, path)
+    return {table: rows for table, (_, rows) in written.items()}
+
+
+@job
+def remind_lapsed(session: Session) -> dict[int, int]:
+    """Daily: how many active commitments are past their term per department (期满待核查, the
+    ``lapsed=true`` queue of GET /staff/v1/commitments), logged for the departments' follow-up."""
+    rows = session.execute(
+        select(Commitment.department_id, func.count())
+        .where(Commitment.status == CommitmentStatus.ACTIVE, Commitment.valid_until < china_today())
+        .group_by(Commitment.department_id)
+    ).all()
+    for dept, n in rows:
+        log.info("commitments lapsed awaiting follow-up: department %s has %d", dept, n)
+    return {dept: n for dept, n in rows}
