@@ -64,6 +64,11 @@ def listen_for_changes(
     from backend.evaluation.tasks import recompute_subjects
 
     def _after_commit(session: Session) -> None:
+        if session.get_nested_transaction() is not None:
+            # A SAVEPOINT was released, nothing is committed yet (see backend.platform.db): a job
+            # started now would not see the change, and on SQLite it would wait for this very
+            # transaction's write lock.
+            return
         changed: dict[str, set[int]] = session.info.pop(_PENDING, {})
         if not changed:
             return

@@ -200,3 +200,19 @@ def test_public_lists_are_paginated_firms_only(app, client, db):
     assert "赵" not in str(page1) + str(page2)
     assert client.get("/public/v1/lists/red?page=0").status_code == 422
     assert client.get("/public/v1/lists/nope").json["reason"] == "list_not_public"
+
+
+def test_rescoring_waits_for_the_real_commit_not_a_released_savepoint(app, client, db, firm):
+    """A change inside a SAVEPOINT (the demo seed and batches use them) is not committed when the
+    savepoint is released: the rescoring starts only at the real commit. Started earlier, the
+    inline job waited for the transaction's own write lock on SQLite (make run hung)."""
+    history = select(EvaluationHistory).where(EvaluationHistory.subject_id == firm.id)
+    before = len(db.execute(history).all())
+    with db.begin_nested():
+        add_list_entry(db, SYSTEM, subject_code=firm.uscc, list_type="serious", reason="情节严重",
+                       legal_basis="《信用条例》", decision_no="淮区发改信〔2026〕10号", listed_on=RECENT,
+                       department_code="FGW")
+    assert len(db.execute(history).all()) == before  # released savepoint: nothing rescored yet
+    db.commit()
+    assert len(db.execute(history).all()) == before + 1  # the grade fell to D at the commit
+    assert card(client, firm.uscc)["evaluation"]["grade"] == "D"

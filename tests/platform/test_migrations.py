@@ -77,3 +77,23 @@ def test_data_migrations_step_down_cleanly(tmp_path):
             assert conn.execute(select(func.count()).select_from(CalendarDay)).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_an_existing_sqlite_database_with_data_upgrades_in_place(tmp_path):
+    """A developer's instance/credit.sqlite3 of the previous release (0004), with a firm in it,
+    upgrades to head: batch migrations rebuild tables other rows reference (subjects)."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0004")
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO subjects (id, kind, created_at) VALUES (1, 'firm', '2026-11-30 08:00:00')"))
+        conn.execute(text(
+            "INSERT INTO firms (id, uscc, name, entity_type, region_code, legal_rep_title, reg_status, created_at) "
+            "VALUES (1, '91320803MA1WHN2W8R', '淮安区佳信纺织有限公司', '91', '320803', '法定代表人', '存续', "
+            "'2026-11-30 08:00:00')"))
+    upgrade(url)
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT name FROM firms WHERE id = 1")).scalar_one() == "淮安区佳信纺织有限公司"
+        assert conn.execute(text("SELECT card_version FROM subjects WHERE id = 1")).scalar_one() == 0
+        assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+    eng.dispose()
