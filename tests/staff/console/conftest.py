@@ -52,3 +52,11 @@ def make_agency(db, firm, name: str = "陈经办"):
 @pytest.fixture
 def agency(db, firm):
     return make_agency(db, firm)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # The browser tests take a screenshot when a test failed: they read the outcome from the item.
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -51,7 +51,7 @@
       return;
     }
     if (k === "d") {
-      var first = document.querySelector("[data-decision] input, [data-decision] select");
+      var first = document.querySelector("[data-decision] input:not([type=hidden]), [data-decision] select, [data-decision] textarea");
       if (first) { ev.preventDefault(); first.focus(); }
       return;
     }
