@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash, redirect, request, url_for
 from sqlalchemy import select
 
@@ -15,7 +13,16 @@ from backend.platform.errors import DomainError, ValidationFailed
 from backend.staff import services as staff_svc
 from backend.staff.audit_log import get_entry, require_audit_reader, search_audit
 from backend.staff.console.queues import staff_names
-from backend.staff.console.web import bp, console_actor, field_errors, first_submission, page, staff_page
+from backend.staff.console.web import (
+    bp,
+    console_actor,
+    date_arg,
+    field_errors,
+    first_submission,
+    page,
+    page_arg,
+    staff_page,
+)
 from backend.staff.models import ROLE_LABELS, Department, Role
 
 ADMIN = (Role.CREDIT_ADMIN,)
@@ -139,28 +146,14 @@ def calendar_day():
 # --- audit log --------------------------------------------------------------------------------
 
 
-def _audit_date(name: str, errors: dict) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = ["日期格式应为 2026-05-01。"]
-        return None
-
-
 @bp.route("/audit")
 @staff_page()
 def audit_log():
     session, actor, args = get_session(), console_actor(), request.args
     require_audit_reader(actor)
     errors: dict[str, list[str]] = {}
-    date_from, date_to = _audit_date("from", errors), _audit_date("to", errors)
-    try:
-        page_no = max(1, min(int(args.get("page") or 1), 10_000))
-    except ValueError:
-        page_no = 1
+    date_from, date_to = date_arg("from", errors), date_arg("to", errors)
+    page_no = page_arg()
     entries, total = [], 0
     if not errors:
         result = search_audit(

@@ -12,7 +12,15 @@ from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.records.stats import publication_figures
 from backend.staff.console.queues import QUEUES, DecisionForm, QueueFilters
-from backend.staff.console.web import bp, console_actor, field_errors, first_submission, page, staff_page
+from backend.staff.console.web import (
+    bp,
+    console_actor,
+    field_errors,
+    first_submission,
+    page,
+    page_arg,
+    staff_page,
+)
 from backend.staff.models import Role
 from backend.staff.services import department_by_code, require_department_scope
 
@@ -79,10 +87,7 @@ def department(code: str):
 def _filters(adapter) -> tuple[QueueFilters, dict[str, str]]:
     args = request.args
     errors: dict[str, str] = {}
-    try:
-        page_no = max(1, min(int(args.get("page") or 1), 10_000))
-    except ValueError:
-        page_no, errors["page"] = 1, "页码应为数字。"
+    page_no = page_arg()
     try:
         per_page = int(args.get("per_page") or 20)
     except ValueError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import current_app, flash, redirect, request, send_file, url_for
 
@@ -14,7 +13,16 @@ from backend.records.models import RECORD_KIND_LABELS, RECORD_STATUS_LABELS, SEV
 from backend.records.schemas import present_detail, present_records
 from backend.records.staff_api import READ_ROLES, WRITE_ROLES
 from backend.staff.console.sheets import FIELD_LABELS, XLSX_TYPE, is_xlsx, read_xlsx, refused_rows_xlsx
-from backend.staff.console.web import bp, console_actor, field_errors, first_submission, page, staff_page
+from backend.staff.console.web import (
+    bp,
+    console_actor,
+    date_arg,
+    field_errors,
+    first_submission,
+    page,
+    page_arg,
+    staff_page,
+)
 from backend.staff.models import Role
 
 READ_MESSAGE = "您的岗位无权查看信用信息。"
@@ -33,27 +41,13 @@ def _may_name_department() -> bool:
     return console_actor().role == Role.CREDIT_ADMIN
 
 
-def _date_arg(name: str, errors: dict) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = ["日期格式应为 2026-05-01。"]
-        return None
-
-
 @bp.route("/records")
 @staff_page(READ_ROLES, READ_MESSAGE)
 def records():
     session, actor, args = get_session(), console_actor(), request.args
     errors: dict[str, list[str]] = {}
-    date_from, date_to = _date_arg("from", errors), _date_arg("to", errors)
-    try:
-        page_no = max(1, min(int(args.get("page") or 1), 10_000))
-    except ValueError:
-        page_no = 1
+    date_from, date_to = date_arg("from", errors), date_arg("to", errors)
+    page_no = page_arg()
     items, total = [], 0
     searched = any(args.get(k) for k in ("subject_code", "kind", "status", "from", "to", "page"))
     if not errors:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -61,13 +62,28 @@ class ConsoleSessions(LazyCookieSessions):
         return not (request and request.scheme == "http" and request.host.rsplit(":", 1)[0] in LOOPBACK_HOSTS)
 
 
+def idle_minutes(app: Flask) -> int:
+    """``STAFF_CONSOLE_IDLE_MINUTES`` from the app config, else the environment, else 30."""
+    from backend.platform.config import ConfigError
+
+    raw = app.config.get("STAFF_CONSOLE_IDLE_MINUTES") or os.environ.get("STAFF_CONSOLE_IDLE_MINUTES") or ""
+    if raw in ("", None):
+        return IDLE_MINUTES_DEFAULT
+    try:
+        minutes = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"STAFF_CONSOLE_IDLE_MINUTES must be a whole number of minutes, got {raw!r}") from None
+    if not 1 <= minutes <= 24 * 60:
+        raise ConfigError("STAFF_CONSOLE_IDLE_MINUTES must be between 1 and 1440")
+    return minutes
+
+
 def init_web(app: Flask) -> None:
-    idle = int(app.config.get("STAFF_CONSOLE_IDLE_MINUTES") or IDLE_MINUTES_DEFAULT)
+    idle = idle_minutes(app)
     app.config["STAFF_CONSOLE_IDLE_MINUTES"] = idle
-    # Only the console uses the cookie session (the APIs use bearer tokens), so these settings are its own.
+    # The console is the app's one user of the cookie session (the APIs use bearer tokens).
     app.config.update(
         SESSION_COOKIE_NAME="staff_console",
-        SESSION_COOKIE_PATH="/staff",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=idle),
@@ -204,6 +220,26 @@ def field_errors(err: DomainError, aliases: dict[str, str] | None = None) -> dic
     return out
 
 
+def date_arg(name: str, errors: dict) -> date | None:
+    """A ``2026-05-01`` query argument; a mistyped one is noted in ``errors`` under its name."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = ["日期格式应为 2026-05-01。"]
+        return None
+
+
+def page_arg(maximum: int = 10_000) -> int:
+    """The ``page`` query argument, 1 when missing or mistyped, bounded (OFFSET stays small)."""
+    try:
+        return max(1, min(int(request.args.get("page") or 1), maximum))
+    except ValueError:
+        return 1
+
+
 def page(template: str, status: int = 200, **context):
     return render_template(f"console/{template}", **context), status
 
@@ -244,7 +280,11 @@ def _protect() -> None:
     # ``g`` outlives a request when an app context was pushed around it (the CLI, tests).
     _forget_csrf_token()
     # Every console POST (forms and any script-sent request: X-CSRFToken header) carries the token.
-    csrf.protect()
+    try:
+        csrf.protect()
+    except (AttributeError, TypeError):
+        # A malformed multipart body (a part without a name) trips Flask-WTF's token lookup.
+        raise CSRFError("malformed form") from None
 
 
 @bp.after_request
