@@ -6,7 +6,7 @@ session around them:
 
 - login through :func:`backend.staff.services.authenticate_staff` (argon2, lockout), logout,
   password change, and a forced change after signing in with a published development password;
-- a signed, HttpOnly, SameSite=Lax cookie on ``/staff`` holding the staff token, Secure except on
+- a signed, HttpOnly, SameSite=Lax cookie (``staff_console``) holding the staff token, Secure except on
   ``http://localhost``, expiring after ``STAFF_CONSOLE_IDLE_MINUTES`` (default 30) without a request;
   every request re-checks the token (deactivation or a password change ends the session at once);
 - CSRF on every console form (Flask-WTF ``CSRFProtect``, checked in this blueprint only: the JSON
