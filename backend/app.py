@@ -99,9 +99,11 @@ def _configure_audit(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from backend.http.health import blp as health_blp
     from backend.http.registry import register_api_blueprints
+    from backend.staff.console import init_console
 
     app.register_blueprint(health_blp)
     register_api_blueprints(app)
+    init_console(app)  # the staff web console at /staff/ (its own session cookie, CSRF and headers)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -47,9 +47,19 @@ def config_overrides():
     return {"RATELIMIT_ENABLED": False}
 
 
+# The staff web console (/staff/ outside /staff/v1) answers with Chinese HTML pages; routing errors
+# (404, 405) are raised before the console is reached and keep the JSON shape.
+CONSOLE_PAGE = re.compile(r"^/staff/(?!v1/)")
+
+
 def problem_with(resp) -> str | None:
     if resp.status_code >= 500 and not (resp.status_code == 503 and _shaped(resp)):
         return "server error"
+    if CONSOLE_PAGE.match(resp.request.path):
+        if 400 <= resp.status_code < 500 and resp.request.method != "HEAD" and not _shaped(resp):
+            if resp.mimetype != "text/html" or not CHINESE.search(resp.get_data(as_text=True)):
+                return f"console page without a Chinese HTML answer ({resp.content_type})"
+        return None
     if 400 <= resp.status_code < 600 and resp.request.method != "HEAD":  # HEAD: headers only, no body
         if not resp.is_json:
             return f"not JSON ({resp.content_type})"
