@@ -3,15 +3,15 @@
 Rows already written keep their plain SHA-256 link and no key id; new rows are HMAC-SHA256 under
 the AUDIT_KEYS key named here.
 
-Revision ID: 0008
-Revises: 0004
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0005"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -5,15 +5,15 @@ the same transaction as every change that affects the card (``backend.subjects.c
 key-value store that loses its data (a Redis restart, failover or FLUSHDB) can only miss, never
 serve a card older than the database.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -6,15 +6,15 @@ for at most 3 months. 总局令第107号: a market-regulation 警告 is not publ
 Existing rows decided under those rules are marked here; rows decided before a change of rules
 are brought to the more favourable rule by the nightly expiry job (backend.records.publicity).
 
-Revision ID: 0009
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0007"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
