@@ -11,7 +11,7 @@ the PII keys) they cannot. What a MAC alone cannot show — the last rows delete
 checkpoints of backend/common/audit_checkpoints.py catch. Keys rotate: a new ``AUDIT_ACTIVE_KEY``
 signs new rows, older key ids stay listed in ``AUDIT_KEYS`` to verify old ones.
 
-Rows from before migration 0008 have no key id and a plain SHA-256 link; they are accepted only
+Rows from before migration 0009 have no key id and a plain SHA-256 link; they are accepted only
 before the first keyed row (whose MAC covers their head).
 """
 

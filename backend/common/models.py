@@ -14,7 +14,7 @@ from backend.platform.db import Base, utcnow
 class AuditEntry(Base):
     """Append-only, MAC-chained: ``hash = HMAC-SHA256(audit key[key_id], prev_hash | canonical row)``.
 
-    Rows written before migration 0008 have no ``key_id`` and a plain SHA-256 ``hash``; the first
+    Rows written before migration 0009 have no ``key_id`` and a plain SHA-256 ``hash``; the first
     keyed row's MAC covers their head, so they cannot be rewritten either (backend/common/audit.py).
     """
 
