@@ -14,8 +14,9 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then (bounded memory over weeks of uptime), but rarely: a new worker imports
-# the app (about a second of CPU) and starts with empty in-process caches (verified tokens, account
-# state, rendered cards). Every cache is bounded, so this is a safety net, not a necessity.
+# the app (about a second of CPU) and, without Redis, starts with an empty in-process store (account
+# state, rendered cards); recycling also bounds that store, which drops an expired entry only when
+# it is read (with Redis it holds nothing).
 # GUNICORN_MAX_REQUESTS=0 turns recycling off (the card benchmark does, to measure serving only).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100_000))
 max_requests_jitter = max_requests // 10

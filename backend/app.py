@@ -53,14 +53,19 @@ def _configure_http(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from backend.common import crypto
-    from backend.http.extensions import Database, limiter
+    from backend.http.extensions import Database, current_job_runtime, limiter
     from backend.http.pipeline import register_request_pipeline
-    from backend.platform import store as cache
+    from backend.platform import jobs
+    from backend.platform.store import make_store
 
     crypto.configure(app.config["PII_KEYS"], app.config["PII_ACTIVE_KEY"], app.config["PII_INDEX_KEY"])
     _configure_audit(app)
-    Database().init_app(app)
-    cache.init_store(app)
+    db = Database()
+    db.init_app(app)
+    app.extensions["kv"] = make_store(app.config.get("REDIS_URL"))
+    queue = jobs.make_queue(app.config.get("REDIS_URL"), inline=bool(app.config.get("JOBS_INLINE", True)))
+    app.extensions["job_runtime"] = runtime = jobs.JobRuntime(new_session=db.new_session, queue=queue)
+    jobs.configure(runtime, current=current_job_runtime)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     register_request_pipeline(app)
@@ -70,17 +75,26 @@ def register_extensions(app: Flask) -> None:
 def register_side_effects(app: Flask) -> None:
     """The after-commit side effects of domain changes, wired with this app's store and queue:
     the card cache on the key-value store, and the one listener that drops changed subjects'
-    cards and enqueues their rescoring (``backend/subjects/changes.py``)."""
-    from functools import partial
-
+    cards, enqueues their rescoring and drops changed accounts' cached login sessions
+    (``backend/subjects/changes.py``)."""
     from backend.cards.cache import CARD_TTL, CardCache
-    from backend.platform.jobs import dispatch
-    from backend.platform.store import get_store
+    from backend.http.extensions import get_queue, get_store
+    from backend.sessions import cache as sessions_cache
     from backend.subjects.changes import listen_for_changes
 
-    cards = CardCache(get_store(app), int(app.config.get("CARD_CACHE_TTL", CARD_TTL)))
+    store = get_store(app)
+    cards = CardCache(store, int(app.config.get("CARD_CACHE_TTL", CARD_TTL)))
     app.extensions["card_cache"] = cards
-    listen_for_changes(app.extensions["database"].sessionmaker, drop_cards=cards.drop, enqueue=partial(dispatch, app))
+
+    def drop_sessions(account_ids: set[int]) -> None:
+        sessions_cache.bump(store, account_ids, int(app.config.get("ACCOUNT_CACHE_TTL", sessions_cache.DEFAULT_TTL)))
+
+    listen_for_changes(
+        app.extensions["database"].sessionmaker,
+        drop_cards=cards.drop,
+        enqueue=get_queue(app).enqueue,
+        drop_sessions=drop_sessions,
+    )
 
 
 def _configure_audit(app: Flask) -> None:

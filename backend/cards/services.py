@@ -16,8 +16,10 @@ encrypted. :func:`render_card` then cuts the view for the audience:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -129,7 +131,7 @@ def _identity(session: Session, subject_id: int) -> tuple[dict, dict, int | None
     return masked, unmasked, firm.legal_rep_id
 
 
-def _records(session: Session, subject_id: int, today: date) -> tuple[list, list[dict], dict[str, dict]]:
+def _records(session: Session, subject_id: int, today: date) -> tuple[Sequence[Any], list[dict], dict[str, dict]]:
     rows = session.connection().execute(_RECORDS, {"subject_id": subject_id}).all()
     items: list[dict] = []
     counts: dict[str, dict] = {}
@@ -160,7 +162,7 @@ def _records(session: Session, subject_id: int, today: date) -> tuple[list, list
     return rows, items, counts
 
 
-def _lists(session: Session, subject_id: int, today: date) -> tuple[list, list[dict]]:
+def _lists(session: Session, subject_id: int, today: date) -> tuple[Sequence[Any], list[dict]]:
     """(all list-entry rows — the evaluation needs them —, the active entries shown on the card)."""
     rows = session.connection().execute(_LISTS, {"subject_id": subject_id}).all()
     shown = [

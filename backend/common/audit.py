@@ -23,7 +23,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -63,8 +63,8 @@ def audit_keys() -> AuditKeys:
     return _keys
 
 
-def _canonical(prev_hash: str, at: datetime, actor: str, action: str, target_type, target_id, details, ip,
-               key_id: str | None = None) -> bytes:
+def _canonical(prev_hash: str, at: datetime, actor: str, action: str, target_type: str | None,
+               target_id: str | int | None, details: Any, ip: str | None, key_id: str | None = None) -> bytes:
     body = {
         "prev": prev_hash,
         "at": at.isoformat(timespec="microseconds"),

@@ -19,7 +19,8 @@ def sign(secret: str, purpose: str, payload: dict[str, Any]) -> str:
 
 def verify(secret: str, purpose: str, token: str, max_age: int) -> dict[str, Any]:
     try:
-        return URLSafeTimedSerializer(secret, salt=purpose).loads(token, max_age=max_age)
+        payload: dict[str, Any] = URLSafeTimedSerializer(secret, salt=purpose).loads(token, max_age=max_age)
+        return payload
     except SignatureExpired:
         raise Unauthorized("token_expired", "登录已过期，请重新登录。") from None
     except BadSignature:

@@ -14,9 +14,8 @@ from sqlalchemy import select
 
 from backend.common.actor import Actor
 from backend.common.tokens import ACCOUNT_TOKEN, STAFF_TOKEN, verify
-from backend.http.extensions import get_session
+from backend.http.extensions import get_session, get_store
 from backend.platform.errors import Forbidden, Unauthorized
-from backend.platform.store import get_store
 from backend.sessions import cache as session_cache
 from backend.sessions.models import AuthSession
 

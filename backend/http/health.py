@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, send_from_directory
 from sqlalchemy import text
 
-from backend.http.extensions import get_database
-from backend.platform.store import get_store
+from backend.http.extensions import get_database, get_store
 
 blp = Blueprint("health", __name__)
 

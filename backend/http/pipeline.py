@@ -28,7 +28,7 @@ def register_request_pipeline(app: Flask) -> None:
     3. teardown (:func:`_end_request`): release the session and the request's state.
 
     One function per kind rather than one per concern: Flask pays for every hook on every request
-    (a lookup, ``ensure_sync``, a call and several context-local reads), and on a cached read such
+    (a lookup, a sync wrapper, a call and several context-local reads), and on a cached read such
     as ``me/card`` that overhead was most of the time spent in the app.
     """
     from backend.http.extensions import limiter

@@ -14,6 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout (this file is backend/platform/config.py)
 
@@ -232,7 +233,7 @@ class Config:
             raise ConfigError("PUBLIC_BASE_URL must be an absolute http(s) URL")
         return cfg
 
-    def as_flask(self) -> dict:
+    def as_flask(self) -> dict[str, Any]:
         """The settings Flask and its extensions read from ``app.config``."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out.update(

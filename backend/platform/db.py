@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
@@ -34,20 +34,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes on every backend (SQLite stores naive values: read them as UTC)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(UTC) if dialect.name != "sqlite" else value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -60,7 +60,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-def enum_col(enum_cls, length: int = 32) -> Enum:
+def enum_col(enum_cls: type[Any], length: int = 32) -> Enum:
     """Store a StrEnum by value as a plain string (portable, readable in SQL, no native type)."""
     return Enum(
         enum_cls,
@@ -80,7 +80,7 @@ class TimestampMixin:
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
@@ -95,7 +95,7 @@ _WRITE_LOCK_OPTION = "sqlite_begin_immediate"
 _HOLDS_WRITER = "sqlite_holds_writer_lock"
 
 
-def _sqlite_begin(conn):
+def _sqlite_begin(conn: Connection) -> None:
     # Sessions (requests, jobs) begin IMMEDIATE: they take the write lock when the transaction
     # starts, waiting (busy_timeout) for it. A deferred transaction that reads and then writes (a
     # share view counts itself, a login updates its account) cannot wait: when another writer
@@ -129,18 +129,18 @@ def _writer_lock(engine: Engine) -> threading.RLock:
         return _writer_locks.setdefault(key, threading.RLock())
 
 
-def _release_writer(conn) -> None:
+def _release_writer(conn: Connection) -> None:
     if conn.info.pop(_HOLDS_WRITER, False):
         _writer_lock(conn.engine).release()
 
 
-def _sqlite_end(conn):
+def _sqlite_end(conn: Connection) -> None:
     _release_writer(conn)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        kwargs: dict = {"connect_args": {"check_same_thread": False}}
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, echo=echo, **kwargs)
@@ -193,7 +193,7 @@ def _run_after_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_after_rollback(session: Session, previous_transaction) -> None:
+def _drop_after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(_HOOKS_KEY, None)
 

@@ -10,29 +10,58 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from backend.platform.db import after_commit
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "credit"
 _REGISTRY: dict[str, Callable[..., Any]] = {}
-_worker_app: Flask | None = None
 
 
-def _app() -> Flask:
-    global _worker_app
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    if _worker_app is None:
-        from backend.app import create_app
+@dataclass(frozen=True)
+class JobRuntime:
+    """What a job runs with: a session factory and the queue further jobs go on."""
 
-        _worker_app = create_app()
-    return _worker_app
+    new_session: Callable[[], Session]
+    queue: JobQueue
+
+
+def _no_current() -> JobRuntime | None:
+    return None
+
+
+_default: JobRuntime | None = None  # the runtime configured last in this process (an RQ worker's app)
+_current: Callable[[], JobRuntime | None] = _no_current  # the web layer's "the app in context", if any
+
+
+def configure(runtime: JobRuntime, *, current: Callable[[], JobRuntime | None] | None = None) -> None:
+    """Register the runtime jobs run with (``create_app`` calls this; so does ``backend/worker.py``).
+
+    ``current`` resolves the runtime of the app in context, so a process with several apps (tests)
+    runs a job with the app that enqueued it; ``runtime`` is the fallback outside any app context.
+    """
+    global _default, _current
+    _default = runtime
+    if current is not None:
+        _current = current
+
+
+def runtime() -> JobRuntime:
+    """The runtime of the app in context, else the one configured last."""
+    rt = _current() or _default
+    if rt is None:
+        raise RuntimeError(
+            "jobs are not configured: run workers with `flask jobs worker` or `rq worker -c backend.worker`"
+        )
+    return rt
 
 
 def job(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,20 +70,18 @@ def job(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def run(*args: Any) -> Any:
-        app = _app()
-        with app.app_context():
-            jlog = logging.getLogger(f"jobs.{fn.__name__}")
-            sess = app.extensions["database"].new_session()
-            try:
-                result = fn(sess, *args)
-                sess.commit()
-                return result
-            except Exception:
-                sess.rollback()
-                jlog.exception("job %s%r failed", name, args)
-                raise
-            finally:
-                sess.close()
+        jlog = logging.getLogger(f"jobs.{fn.__name__}")
+        sess = runtime().new_session()
+        try:
+            result = fn(sess, *args)
+            sess.commit()
+            return result
+        except Exception:
+            sess.rollback()
+            jlog.exception("job %s%r failed", name, args)
+            raise
+        finally:
+            sess.close()
 
     run.job_name = name  # type: ignore[attr-defined]
     _REGISTRY[name] = run
@@ -84,8 +111,9 @@ class RQQueue:
         self.rq = Queue(name, connection=Redis.from_url(redis_url))
 
     @property
-    def connection(self):
-        return self.rq.connection
+    def connection(self) -> Redis:
+        connection: Redis = self.rq.connection
+        return connection
 
     def enqueue(self, fn: Callable[..., Any], *args: Any, job_timeout: int = 600) -> None:
         self.rq.enqueue(fn, *args, job_timeout=job_timeout)
@@ -94,35 +122,15 @@ class RQQueue:
 JobQueue = InlineQueue | RQQueue
 
 
-def get_queue(app: Flask | None = None) -> JobQueue:
-    """The app's queue: RQ when ``REDIS_URL`` is set and ``JOBS_INLINE`` is off, else inline."""
-    app = app or _app()
-    q = app.extensions.get("job_queue")
-    if q is None:
-        inline = app.config.get("JOBS_INLINE", True) or not app.config.get("REDIS_URL")
-        q = InlineQueue() if inline else RQQueue(app.config["REDIS_URL"])
-        app.extensions["job_queue"] = q
-    return q
-
-
-def worker_app() -> Flask:
-    """The app a job runs in: the current one, or one made from the environment (an RQ worker)."""
-    return _app()
+def make_queue(redis_url: str | None, inline: bool = True) -> JobQueue:
+    """RQ on ``redis_url`` unless ``inline`` (or no Redis), else the inline queue."""
+    return InlineQueue() if inline or not redis_url else RQQueue(redis_url)
 
 
 def enqueue(session: Session, fn: Callable[..., Any], *args: Any, queue: JobQueue | None = None) -> None:
-    """Put job ``fn(*args)`` on ``queue`` (default: the app's) once ``session`` commits.
+    """Put job ``fn(*args)`` on ``queue`` (default: the runtime's) once ``session`` commits.
 
     A rolled-back change never starts a job. Callers that were handed a queue pass it.
     """
-    target = queue or get_queue()
+    target = queue or runtime().queue
     after_commit(session, lambda: target.enqueue(fn, *args))
-
-
-def dispatch(app: Flask, fn: Callable[..., Any], *args: Any) -> None:
-    """Run job ``fn(*args)`` now on the app's queue (inline, or RQ on Redis).
-
-    For code that already runs after a commit (the after-commit listener); everything else uses
-    :func:`enqueue`, which waits for the commit.
-    """
-    get_queue(app).enqueue(fn, *args)

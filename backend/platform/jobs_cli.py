@@ -10,9 +10,15 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from backend.platform.db import utcnow
-from backend.platform.jobs import InlineQueue, RQQueue, get_queue
+from backend.platform.jobs import InlineQueue, JobQueue, RQQueue
 from backend.platform.schedule import PERIODIC_JOBS
 from backend.platform.scheduler import Scheduler, job_status, local
+
+
+def _queue() -> JobQueue:
+    # The app's queue, made by create_app (this group may not import backend.http: the platform's contract).
+    queue: JobQueue = current_app.extensions["job_runtime"].queue
+    return queue
 
 
 def _new_session() -> Session:
@@ -34,7 +40,7 @@ def worker(burst: bool) -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: jobs run inline in the embedded default")
-    q = get_queue(current_app)
+    q = _queue()
     if not isinstance(q, RQQueue):  # JOBS_INLINE=1 with Redis: a worker still serves the queue
         q = RQQueue(current_app.config["REDIS_URL"])
     Worker([q.rq], connection=q.connection, name=None).work(burst=burst)
@@ -45,7 +51,7 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def scheduler(tick: int) -> None:
     """Enqueue periodic jobs at their wall-clock slots (safe to run on several nodes)."""
-    sched = Scheduler(_new_session, get_queue(current_app))
+    sched = Scheduler(_new_session, _queue())
     click.echo(f"scheduler: {len(PERIODIC_JOBS)} periodic jobs on queue {sched.queue.name}, times in Asia/Shanghai")
     while True:
         for name in sched.tick():

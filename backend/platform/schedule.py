@@ -41,11 +41,13 @@ class Periodic:
         """The latest time this job is due at or before ``now`` (aware, UTC)."""
         # Strictly before the start of the next minute: a slot at this very minute counts as come.
         upto = now.astimezone(SCHEDULE_TZ).replace(second=0, microsecond=0) + timedelta(minutes=1)
-        return croniter(self.cron, upto).get_prev(datetime).astimezone(UTC)
+        prev: datetime = croniter(self.cron, upto).get_prev(datetime)
+        return prev.astimezone(UTC)
 
     def next_slot(self, now: datetime) -> datetime:
         """The first time after ``now`` this job is due (aware, UTC)."""
-        return croniter(self.cron, now.astimezone(SCHEDULE_TZ)).get_next(datetime).astimezone(UTC)
+        nxt: datetime = croniter(self.cron, now.astimezone(SCHEDULE_TZ)).get_next(datetime)
+        return nxt.astimezone(UTC)
 
 
 # The one table of periodic jobs. Add a row to schedule a new one (times are Asia/Shanghai).
@@ -74,4 +76,5 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
 
 def resolve(target: str) -> Callable[..., object]:
     module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    fn: Callable[..., object] = getattr(importlib.import_module(module), attr)
+    return fn

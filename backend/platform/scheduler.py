@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.platform.db import Base, affected_rows, utcnow
-from backend.platform.jobs import JobQueue, worker_app
+from backend.platform.jobs import JobQueue, runtime
 from backend.platform.schedule import BACKOFF, PERIODIC_JOBS, SCHEDULE_TZ, Periodic, resolve
 
 log = logging.getLogger(__name__)
@@ -56,22 +56,21 @@ def _short_error(exc: BaseException) -> str:
 
 def run_slot(name: str, target: str, slot_iso: str) -> None:
     """Run one claimed attempt of a periodic job and record its outcome (the job the queue runs)."""
-    app = worker_app()
+    new_session = runtime().new_session
     slot = datetime.fromisoformat(slot_iso)
-    with app.app_context():
-        error = None
-        try:
-            resolve(target)()
-        except Exception as exc:  # the job's own wrapper logged the traceback once
-            error = _short_error(exc)
-        sess = app.extensions["database"].new_session()
-        try:
-            run = sess.get(PeriodicRun, (name, slot))
-            if run is not None:
-                run.state, run.error, run.finished_at = (FAILED, error, utcnow()) if error else (SUCCEEDED, None, utcnow())
-            sess.commit()
-        finally:
-            sess.close()
+    error = None
+    try:
+        resolve(target)()
+    except Exception as exc:  # the job's own wrapper logged the traceback once
+        error = _short_error(exc)
+    sess = new_session()
+    try:
+        run = sess.get(PeriodicRun, (name, slot))
+        if run is not None:
+            run.state, run.error, run.finished_at = (FAILED, error, utcnow()) if error else (SUCCEEDED, None, utcnow())
+        sess.commit()
+    finally:
+        sess.close()
     if error:
         log.warning("periodic job %s (slot %s) failed: %s", name, slot_iso, error)
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Protocol
-
-from flask import Flask, current_app
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from backend.platform.outage import Outage
 
@@ -46,28 +45,28 @@ class MemoryStore:
             return None
         return item
 
-    def get(self, key):
+    def get(self, key: str) -> bytes | None:
         with self._lock:
             item = self._alive(key)
             return item[0] if item else None
 
-    def set(self, key, value, ttl=None):
+    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> None:
         with self._lock:
             self._data[key] = (_b(value), time.monotonic() + ttl if ttl else None)
 
-    def add(self, key, value, ttl=None):
+    def add(self, key: str, value: bytes | str, ttl: int | None = None) -> bool:
         with self._lock:
             if self._alive(key):
                 return False
             self._data[key] = (_b(value), time.monotonic() + ttl if ttl else None)
             return True
 
-    def delete(self, *keys):
+    def delete(self, *keys: str) -> None:
         with self._lock:
             for k in keys:
                 self._data.pop(k, None)
 
-    def incr(self, key, ttl=None):
+    def incr(self, key: str, ttl: int | None = None) -> int:
         with self._lock:
             item = self._alive(key)
             n = int(item[0]) + 1 if item else 1
@@ -75,10 +74,10 @@ class MemoryStore:
             self._data[key] = (str(n).encode(), expires)
             return n
 
-    def ping(self):
+    def ping(self) -> bool:
         return True
 
-    def clear(self):
+    def clear(self) -> None:
         with self._lock:
             self._data.clear()
 
@@ -108,7 +107,7 @@ class RedisStore:
     def _k(self, key: str) -> str:
         return self.prefix + key
 
-    def _call(self, op, *args, **kwargs):
+    def _call(self, op: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run ``op`` on Redis; ``_DOWN`` if Redis is down (counted and logged by the outage)."""
         if not self.outage.should_try():
             self.outage.failed()
@@ -121,40 +120,36 @@ class RedisStore:
         self.outage.recovered()
         return result
 
-    def get(self, key):
-        value = self._call(self.client.get, self._k(key))
+    def get(self, key: str) -> bytes | None:
+        value: bytes | None = self._call(self.client.get, self._k(key))
         return None if value is _DOWN else value
 
-    def set(self, key, value, ttl=None):
+    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> None:
         self._call(self.client.set, self._k(key), _b(value), ex=ttl)
 
-    def add(self, key, value, ttl=None):
+    def add(self, key: str, value: bytes | str, ttl: int | None = None) -> bool:
         return bool(self._must(self._call(self.client.set, self._k(key), _b(value), ex=ttl, nx=True)))
 
-    def delete(self, *keys):
+    def delete(self, *keys: str) -> None:
         if keys:
             self._call(self.client.delete, *[self._k(k) for k in keys])
 
-    def incr(self, key, ttl=None):
+    def incr(self, key: str, ttl: int | None = None) -> int:
         pipe = self.client.pipeline()
         pipe.incr(self._k(key))
         if ttl:
             pipe.expire(self._k(key), ttl, nx=True)
         return int(self._must(self._call(pipe.execute))[0])
 
-    def ping(self):
+    def ping(self) -> bool:
         return bool(self._must(self._call(self.client.ping)))
 
-    def _must(self, result):
+    def _must(self, result: Any) -> Any:
         if result is _DOWN:
             raise StoreUnavailable("Redis is not answering")
         return result
 
 
-def init_store(app: Flask) -> None:
-    url = app.config.get("REDIS_URL")
-    app.extensions["kv"] = RedisStore(url) if url else MemoryStore()
-
-
-def get_store(app: Flask | None = None) -> KeyValue:
-    return (app or current_app).extensions["kv"]
+def make_store(redis_url: str | None) -> KeyValue:
+    """Redis at ``redis_url`` when given, else a process-local store (``create_app`` keeps it)."""
+    return RedisStore(redis_url) if redis_url else MemoryStore()

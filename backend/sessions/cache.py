@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, event, inspect, select, update
 from sqlalchemy.orm import Session
 
-from backend.platform.db import after_commit, utcnow
+from backend.platform.db import utcnow
 from backend.sessions.models import AuthSession, EndReason
 from backend.subjects.models import Account
 
@@ -155,30 +155,19 @@ def bump(store, account_ids: Iterable[int], ttl: int = DEFAULT_TTL) -> None:
             log.exception("session cache invalidation failed for account %s", aid)
 
 
-def _app_store_and_ttl():
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return None, DEFAULT_TTL
-    from backend.platform.store import get_store
-
-    return get_store(current_app), int(current_app.config.get("ACCOUNT_CACHE_TTL", DEFAULT_TTL))
-
-
 def invalidate_accounts(session: Session, account_ids: Iterable[int | None]) -> None:
-    """Drop the cached sessions of ``account_ids`` once ``session`` commits; nothing on rollback."""
-    pending: set[int] | None = session.info.get(_PENDING)
-    if pending is None:
-        store, ttl = _app_store_and_ttl()
-        if store is None:  # no app: no cache to invalidate
-            return
-        pending = session.info[_PENDING] = set()
+    """Drop the cached sessions of ``account_ids`` once ``session`` commits; nothing on rollback.
 
-        def _flush() -> None:
-            bump(store, session.info.pop(_PENDING, set()), ttl)
+    The ids are recorded on the session; the app's one after-commit listener
+    (:func:`backend.subjects.changes.listen_for_changes`, handed the store) takes them
+    (:func:`take_changed_accounts`) and :func:`bump` s their generations."""
+    session.info.setdefault(_PENDING, set()).update(int(a) for a in account_ids if a is not None)
 
-        after_commit(session, _flush)
-    pending.update(int(a) for a in account_ids if a is not None)
+
+def take_changed_accounts(session: Session) -> set[int]:
+    """The accounts whose cached sessions the committed transaction invalidated (and forget them)."""
+    changed: set[int] = session.info.pop(_PENDING, set())
+    return changed
 
 
 def invalidate_all_accounts(session: Session) -> None:
@@ -243,7 +232,7 @@ def _bulk_account_change(state) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_on_rollback(session: Session, previous_transaction) -> None:
-    # The hook was dropped with the transaction (backend.platform.db); forget the ids too, so the next
-    # transaction registers a fresh hook.
+    # A rolled-back transaction changed no account: forget the ids, so the next commit does not
+    # invalidate on its behalf.
     if not previous_transaction.nested:
         session.info.pop(_PENDING, None)

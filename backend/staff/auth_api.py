@@ -13,8 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend.http.auth import current_actor, staff_required
-from backend.http.extensions import get_session
-from backend.platform.store import get_store
+from backend.http.extensions import get_session, get_store
 from backend.sessions.schemas import SessionSchema
 from backend.sessions.services import end_own_session, list_sessions
 from backend.staff import login as staff_login

@@ -186,7 +186,7 @@ def change_password(
 ) -> StaffUser:
     """The signed-in staff member changes their own password; every session of theirs ends (the
     caller starts a new one with :func:`start_staff_session`)."""
-    user = get_staff_user(session, actor.id) if actor.is_staff else None
+    user = get_staff_user(session, actor.id) if actor.is_staff and actor.id is not None else None
     if user is None:
         raise Forbidden("staff_only", "只有工作人员可以修改密码。")
     if not verify_password(user.password_hash, current_password if isinstance(current_password, str) else ""):
@@ -285,7 +285,10 @@ def acting_department(session: Session, actor: Actor, code: str | None, label: s
         raise ValidationFailed("department_required", msg, errors={"department_code": [msg]})
     if code:
         require_department_scope(actor, department_by_code(session, code).id)
-    return session.get(Department, actor.department_id)
+    own = session.get(Department, actor.department_id)
+    if own is None:  # a staff user's department is a foreign key: only a stale actor gets here
+        raise NotFound("department_not_found", f"{label}不存在。")
+    return own
 
 
 def department_scoped(session: Session, actor: Actor, stmt, column, department_code: str | None = None):

@@ -9,9 +9,11 @@ call :func:`subject_changed` inside their transaction. It does two things there:
 - records the ids and the cause on the session (``session.info``).
 
 The app registers ONE after-commit listener on its session factory (:func:`listen_for_changes`,
-called by ``create_app`` with the app's card cache and job dispatcher; warehouse's cache-origin
-listeners are the model). After a commit — never for a rolled-back change — it drops the cached
-cards of the changed subjects and enqueues their rescoring, one job per cause.
+called by ``create_app`` with the app's card cache, session-cache invalidation and job queue;
+warehouse's cache-origin listeners are the model). After a commit — never for a rolled-back change —
+it drops the cached cards of the changed subjects and enqueues their rescoring, one job per cause,
+and drops the cached login sessions of changed accounts (recorded by
+:func:`backend.sessions.cache.invalidate_accounts`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
+from backend.sessions.cache import take_changed_accounts
 from backend.subjects.models import Subject
 
 log = logging.getLogger(__name__)
@@ -55,11 +58,13 @@ def listen_for_changes(
     *,
     drop_cards: Callable[[Iterable[int]], None],
     enqueue: Callable[..., None],
+    drop_sessions: Callable[[set[int]], None] | None = None,
 ) -> None:
     """Register the after-commit listener on ``session_factory`` (a ``sessionmaker``).
 
     ``drop_cards(ids)`` removes cached cards; ``enqueue(job, *args)`` runs or queues a job now
-    (the listener already runs after the commit).
+    (the listener already runs after the commit); ``drop_sessions(account_ids)`` invalidates cached
+    login sessions.
     """
     from backend.evaluation.tasks import recompute_subjects
 
@@ -69,6 +74,12 @@ def listen_for_changes(
             # started now would not see the change, and on SQLite it would wait for this very
             # transaction's write lock.
             return
+        accounts = take_changed_accounts(session)
+        if accounts and drop_sessions is not None:
+            try:
+                drop_sessions(accounts)
+            except Exception:  # logged; an old entry lives at most ACCOUNT_CACHE_TTL
+                log.exception("dropping cached sessions of %d accounts failed", len(accounts))
         changed: dict[str, set[int]] = session.info.pop(_PENDING, {})
         if not changed:
             return

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from backend.cards.cache import CardCache, card_key, card_version
-from backend.platform.store import RedisStore, get_store
+from backend.http.extensions import get_store
+from backend.platform.store import RedisStore
 from backend.records.models import CreditRecord
 from backend.subjects.changes import subject_changed
 from tests.factories.cards import StatementCounter, bound_account, firm, headers, listing, record

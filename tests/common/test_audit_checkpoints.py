@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import stat
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import JSON, bindparam, select, text
@@ -21,6 +22,7 @@ from backend.common.actor import Actor
 from backend.common.audit import PII_VIEW, _canonical, audit, audit_keys, audit_pii_view, entry_hash, verify_chain
 from backend.common.audit_checkpoints import read_checkpoints, write_audit_checkpoint, write_checkpoint
 from backend.common.models import AuditEntry
+from backend.platform.db import utcnow
 from backend.platform.schedule import PERIODIC_JOBS, resolve
 
 STAFF = Actor("staff", 7, role="credit_admin", ip="10.0.0.8")
@@ -157,7 +159,8 @@ def test_the_hourly_job_appends_signed_checkpoints_to_the_file_and_the_log(app, 
     result = _verify(app)
     assert result.exit_code == 0 and result.output.startswith(f"audit chain OK: {checkpoints[-1].rows} rows, 2 ")
     job = next(j for j in PERIODIC_JOBS if j.name == "audit-checkpoint")
-    assert job.every_seconds == 3600 and resolve(job.target) is write_audit_checkpoint
+    first = job.next_slot(utcnow())
+    assert job.next_slot(first) - first == timedelta(hours=1) and resolve(job.target) is write_audit_checkpoint
 
 
 def test_keys_rotate_by_key_id(db, keys):

@@ -66,6 +66,7 @@ def test_concurrent_card_reads_and_share_creation_get_no_server_error(served):
         accounts = [bound_account(db)[0] for _ in range(RESIDENTS + 1)]
         db.commit()
         heads = [account_headers(app, a) for a in accounts]
+        db.commit()  # the tokens' login sessions (backend.sessions) must exist for the server's threads
     db.close()
     status = _call(f"{base}/miniapp/v1/me/card/share", "POST", heads[0], {})
     assert status == 201

@@ -16,8 +16,9 @@ from sqlalchemy import event, text, update
 from backend.common.crypto import mask_id_number
 from backend.common.ids import make_resident_id
 from backend.common.tokens import ACCOUNT_TOKEN, sign
+from backend.http.extensions import get_store
 from backend.platform.config import Config, ConfigError
-from backend.platform.store import RedisStore, get_store
+from backend.platform.store import RedisStore
 from backend.sessions import cache as session_cache
 from backend.sessions.models import AuthSession, EndReason
 from backend.subjects.models import Account

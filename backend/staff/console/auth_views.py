@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, request, session, url_for
 
 from backend.demo.seed import DEMO_STAFF
-from backend.http.extensions import get_session
+from backend.http.extensions import get_session, get_store
 from backend.platform.errors import DomainError
-from backend.platform.store import get_store
 from backend.staff import login as staff_login
 from backend.staff import services as svc
 from backend.staff.console.web import (

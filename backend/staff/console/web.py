@@ -30,8 +30,8 @@ from werkzeug.exceptions import HTTPException
 
 from backend.common.actor import Actor
 from backend.http.auth import load_staff_actor
+from backend.http.extensions import get_store
 from backend.platform.errors import DomainError
-from backend.platform.store import get_store
 from backend.staff.models import ROLE_LABELS, Role
 
 log = logging.getLogger(__name__)
