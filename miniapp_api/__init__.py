@@ -8,10 +8,12 @@ def blueprints():
     from miniapp_api.auth import blp as auth_blp
     from miniapp_api.card import blp as card_blp
     from miniapp_api.me import blp as me_blp
+    from miniapp_api.perks import blp as perks_blp
 
     return [
         auth_blp,
         me_blp,
         agency_blp,
         card_blp,
+        perks_blp,
     ]

@@ -6,7 +6,9 @@ from __future__ import annotations
 def blueprints():
     from backend.calendar.api import blp as calendar_blp
     from backend.commitments.staff_api import blp as commitments_blp
+    from backend.intercept.staff_api import blp as intercept_blp
     from backend.lists.staff_api import blp as lists_blp
+    from backend.perks.staff_api import blp as perks_blp
     from backend.records.staff_api import blp as records_blp
     from backend.staff.agency_api import blp as agency_blp
     from backend.staff.auth_api import blp as staff_auth_blp
@@ -18,4 +20,6 @@ def blueprints():
         agency_blp,
         lists_blp,
         commitments_blp,
+        intercept_blp,
+        perks_blp,
     ]
