@@ -31,7 +31,7 @@ from backend.common.paging import Page, paginate
 from backend.intercept.models import InterceptCheck, InterceptHit
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
 from backend.platform.errors import ValidationFailed
-from backend.records.queries import describe_departments
+from backend.records.queries import describe_departments, describe_subjects
 from backend.staff.models import Role
 from backend.staff.services import department_scoped, require_role
 from backend.subjects.models import Firm, Person
@@ -239,14 +239,23 @@ def _day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
 
 
-def hits_of(session: Session, check_ids: Sequence[int]) -> dict[int, list[InterceptHit]]:
-    """The hits of these checks, by check id (for the log's page)."""
-    out: dict[int, list[InterceptHit]] = {i: [] for i in check_ids}
-    if check_ids:
-        for hit in session.execute(select(InterceptHit).where(InterceptHit.check_id.in_(list(check_ids)))
+def present_log(session: Session, checks: Sequence[InterceptCheck]) -> list[dict[str, Any]]:
+    """A page of the log with each check's hits (subjects described, persons masked) and department."""
+    hits: dict[int, list[InterceptHit]] = {c.id: [] for c in checks}
+    if checks:
+        for hit in session.execute(select(InterceptHit).where(InterceptHit.check_id.in_(list(hits)))
                                    .order_by(InterceptHit.id)).scalars():
-            out[hit.check_id].append(hit)
-    return out
+            hits[hit.check_id].append(hit)
+    subjects = describe_subjects(session, (h.subject_id for hs in hits.values() for h in hs))
+    depts = describe_departments(session, (c.department_id for c in checks if c.department_id))
+    return [
+        {"id": c.id, "at": c.at, "actor": c.actor, "department": depts.get(c.department_id) if c.department_id else None,
+         "purpose": c.purpose, "domain": c.domain, "perk_id": c.perk_id, "subjects": c.subjects,
+         "invalid": c.invalid, "blocked": c.blocked,
+         "hits": [{"subject": subjects.get(h.subject_id, {}), "list_type": h.list_type,
+                   "list_entry_id": h.list_entry_id} for h in hits[c.id]]}
+        for c in checks
+    ]
 
 
 def present_hits(session: Session, hits: Sequence[Hit]) -> list[dict[str, Any]]:

@@ -114,8 +114,8 @@ def _link_legal_rep(session: Session, actor: Actor, entry: ListEntry) -> list[in
                           .where(Firm.id == entry.subject_id)).first()
     if row is None or row.legal_rep_id is None:
         return []
-    name, person_id, title = row
-    person_id = int(person_id)
+    name, title = row.name, row.legal_rep_title
+    person_id: int = row.legal_rep_id
     linked = ListEntry(
         subject_id=person_id, list_type=ListType.SERIOUS, department_id=entry.department_id,
         record_id=None, decision_no=entry.decision_no, legal_basis=entry.legal_basis, domain=entry.domain,
