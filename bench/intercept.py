@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_database  # noqa: E402
+from bench._common import ensure_database, ensure_scale  # noqa: E402
 
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
 
@@ -58,14 +58,7 @@ def prepare(args):
     app = create_app()
     with app.app_context():
         session = get_session()
-        have = session.execute(sa.text("SELECT count(*) FROM persons")).scalar()
-        if have < args.persons:
-            from backend.demo.scale import load_scale
-
-            print(f"loading {args.persons - have:,} persons (have {have:,}) …", flush=True)
-            report = load_scale(session, args.persons - have, progress=lambda m: print("  ", m, flush=True))
-            session.commit()
-            print(json.dumps(report.as_dict(), ensure_ascii=False))
+        ensure_scale(session, args.persons)
         counts = session.execute(sa.text(
             "SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM firms), "
             "(SELECT count(*) FROM list_entries WHERE status = 'active')")).one()
