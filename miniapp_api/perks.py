@@ -39,7 +39,10 @@ class Vouchers(MethodView):
         """我的权益券（未使用的附券码和二维码）"""
         session = get_session()
         secret = current_app.config["SECRET_KEY"]
-        return {"items": vouchers.present_vouchers(session, vouchers.my_vouchers(session, current_actor()), secret)}
+        items = vouchers.present_vouchers(session, vouchers.my_vouchers(session, current_actor()), secret)
+        for item in items:
+            item["qr_png"] = qr.qr_png_base64(item["code"]) if item["code"] else None
+        return {"items": items}
 
     @account_required
     @idempotent
