@@ -9,7 +9,7 @@ SHELL := /bin/bash
 # every package. Keep its real errors, drop that noise.
 PIP_NOISE := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: run test install fonts migrate seed lint bench-load bench-records bench-recompute bench-card bench-commitments clean
+.PHONY: run test install fonts migrate seed lint bench-load bench-records bench-recompute bench-card bench-commitments bench-intercept clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -65,6 +65,9 @@ bench-card: install
 
 bench-commitments: install
 	$(BIN)/python bench/commitments_report.py
+
+bench-intercept: install
+	$(BIN)/python bench/intercept.py
 
 lint: install
 	$(BIN)/ruff check backend miniapp_api bots tests bench scripts

@@ -14,3 +14,20 @@ def ensure_database(url: str) -> None:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (u.database,)).fetchone() is None:
             conn.execute(f'CREATE DATABASE "{u.database}"')
             print(f"created database {u.database}")
+
+
+def ensure_scale(session, persons: int) -> None:
+    """Load persons (and N/8 firms, their records and list entries) with the scale loader until the
+    database holds ``persons`` of them; commits. A later run reuses what is there."""
+    import json
+
+    import sqlalchemy as sa
+
+    from backend.demo.scale import load_scale
+
+    have = session.execute(sa.text("SELECT count(*) FROM persons")).scalar()
+    if have < persons:
+        print(f"loading {persons - have:,} persons (have {have:,}) …", flush=True)
+        report = load_scale(session, persons - have, progress=lambda m: print("  ", m, flush=True))
+        session.commit()
+        print(json.dumps(report.as_dict(), ensure_ascii=False))

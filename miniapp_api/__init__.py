@@ -10,6 +10,7 @@ def blueprints():
     from miniapp_api.commitments import blp as commitments_blp
     from miniapp_api.me import blp as me_blp
     from miniapp_api.objections import blp as objections_blp
+    from miniapp_api.perks import blp as perks_blp
     from miniapp_api.uploads import blp as uploads_blp
 
     return [
@@ -20,4 +21,5 @@ def blueprints():
         uploads_blp,
         objections_blp,
         commitments_blp,
+        perks_blp,
     ]

@@ -35,6 +35,7 @@ from backend.common.audit import audit
 from backend.common.crypto import mask_id_number, mask_name
 from backend.common.ids import USCC_CHARSET, make_resident_id, make_uscc
 from backend.demo import data
+from backend.demo.perks import ensure_perks
 from backend.demo.rows import firm_name, person_name, phone_number
 from backend.evaluation.services import evaluate_subject
 from backend.lists.models import ListEntry, ListType
@@ -370,6 +371,7 @@ def seed_demo(session: Session, *, env: str, actor: Actor = SYSTEM, today: date 
     _ensure_commitments(session, actor, firms, persons, summary)
     _ensure_catalogue(session, actor, summary)
     _ensure_account(session, actor, people[0], summary)
+    ensure_perks(session, actor, summary.count)
     summary.expired_records = expire_due_records(session, today)
     expire_list_entries(session, today)
     for subject in (*persons, *firms):  # grades and scores on the cards and in the staff lists

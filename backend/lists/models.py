@@ -26,6 +26,12 @@ LIST_TYPE_LABELS = {
 }
 
 
+# 市场和行业禁入 domains (seed 四(四)); a ban names one of them, so the compare-and-intercept check of
+# a department's domain finds it.
+BAN_DOMAINS = ("食品药品", "生态环境", "工程质量", "安全生产", "养老托幼", "文化旅游", "城市运行安全",
+               "交通运输", "金融", "政府采购", "招标投标")
+
+
 class ListEntryStatus(StrEnum):
     ACTIVE = "active"  # 在列
     REMOVED = "removed"  # 已移出 (repair, correction, decision)
@@ -50,4 +56,6 @@ class ListEntry(Base):
     status: Mapped[ListEntryStatus] = mapped_column(enum_col(ListEntryStatus, 10), default=ListEntryStatus.ACTIVE)
     removed_on: Mapped[date | None]
     removal_reason: Mapped[str | None] = mapped_column(Text)
+    # 四(五): the legal representative's entry that follows a firm's 严重失信 entry (and leaves with it).
+    linked_entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

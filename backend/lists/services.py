@@ -19,7 +19,7 @@ from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
-from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
+from backend.lists.models import BAN_DOMAINS, LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
 from backend.platform.errors import Conflict, NotFound
 from backend.records.models import CreditRecord
 from backend.staff.models import Role
@@ -70,6 +70,10 @@ def add_list_entry(
     legal_basis = clean_text(legal_basis, "legal_basis", "认定依据", needs)
     decision_no = clean_text(decision_no, "decision_no", "认定文书号", needs, 100)
     domain = clean_text(domain, "domain", "领域", list_type == ListType.BAN, 40)
+    if list_type == ListType.BAN and domain not in BAN_DOMAINS:
+        # A ban in a misspelt domain would never be found by the domain's compare-and-intercept check.
+        msg = f"禁入领域应为：{'、'.join(BAN_DOMAINS)}。"
+        raise field_error("domain", "ban_domain_unknown", msg)
     today = china_today()
     if listed_on > today:
         raise field_error("listed_on", "listed_on_future", "列入日期不能晚于今天。")
@@ -82,7 +86,8 @@ def add_list_entry(
             raise field_error("record_id", "record_not_of_subject", "关联的信用记录不存在或不属于该主体。")
     active = session.execute(
         select(ListEntry.id).where(ListEntry.subject_id == subject_id, ListEntry.list_type == list_type,
-                                   ListEntry.status == ListEntryStatus.ACTIVE).limit(1)
+                                   ListEntry.status == ListEntryStatus.ACTIVE, ListEntry.linked_entry_id.is_(None))
+        .limit(1)
     ).first()
     if active:
         raise Conflict("list_entry_exists", f"该主体已在{LIST_TYPE_LABELS[list_type]}中。")
@@ -95,8 +100,33 @@ def add_list_entry(
     session.flush()
     audit(session, actor, "list.add", "list_entry", entry.id, list_type=list_type.value,
           subject_id=subject_id, department_id=dept.id)
-    subject_changed(session, [subject_id], f"list.add.{list_type.value}")
+    changed = [subject_id]
+    if list_type == ListType.SERIOUS:
+        changed += _link_legal_rep(session, actor, entry)
+    subject_changed(session, changed, f"list.add.{list_type.value}")
     return entry
+
+
+def _link_legal_rep(session: Session, actor: Actor, entry: ListEntry) -> list[int]:
+    """Seed 四(五): a firm on the 严重失信 list puts a record naming the firm's entry into its legal
+    representative's (or 负责人's) personal file; it has the firm entry's period and leaves with it."""
+    row = session.execute(select(Firm.name, Firm.legal_rep_id, Firm.legal_rep_title)
+                          .where(Firm.id == entry.subject_id)).first()
+    if row is None or row.legal_rep_id is None:
+        return []
+    name, title = row.name, row.legal_rep_title
+    person_id: int = row.legal_rep_id
+    linked = ListEntry(
+        subject_id=person_id, list_type=ListType.SERIOUS, department_id=entry.department_id,
+        record_id=None, decision_no=entry.decision_no, legal_basis=entry.legal_basis, domain=entry.domain,
+        reason=f"担任{name}{title or '法定代表人'}期间，该企业被列入严重失信主体名单（{entry.decision_no}）：{entry.reason}",
+        listed_on=entry.listed_on, expires_on=entry.expires_on, linked_entry_id=entry.id,
+    )
+    session.add(linked)
+    session.flush()
+    audit(session, actor, "list.link_legal_rep", "list_entry", linked.id, firm_entry_id=entry.id,
+          subject_id=person_id)
+    return [person_id]
 
 
 def get_list_entry(session: Session, entry_id: int) -> ListEntry:
@@ -114,13 +144,22 @@ def remove_list_entry(session: Session, actor: Actor, entry_id: int, reason: str
     reason = clean_text(reason, "reason", "移出原因", True)
     if entry.status != ListEntryStatus.ACTIVE:
         raise Conflict("list_entry_not_active", "该主体已不在名单中。")
+    if entry.linked_entry_id is not None:
+        raise Conflict("list_entry_linked", "该记录随企业的名单记录列入，企业移出名单时自动移出。")
     entry.status = ListEntryStatus.REMOVED
     entry.removed_on = china_today()
     entry.removal_reason = reason
+    linked = list(session.execute(select(ListEntry).where(
+        ListEntry.linked_entry_id == entry.id, ListEntry.status == ListEntryStatus.ACTIVE)).scalars())
+    for other in linked:  # the legal representative's record leaves with the firm's entry
+        other.status = ListEntryStatus.REMOVED
+        other.removed_on = entry.removed_on
+        other.removal_reason = f"企业移出名单，随之移出：{reason}"
     session.flush()
     audit(session, actor, "list.remove", "list_entry", entry.id, list_type=entry.list_type.value,
-          subject_id=entry.subject_id)
-    subject_changed(session, [entry.subject_id], f"list.remove.{entry.list_type.value}")
+          subject_id=entry.subject_id, linked=[e.id for e in linked])
+    subject_changed(session, [entry.subject_id, *(e.subject_id for e in linked)],
+                    f"list.remove.{entry.list_type.value}")
     return entry
 
 

@@ -7,8 +7,10 @@ def blueprints():
     from backend.calendar.api import blp as calendar_blp
     from backend.commitments.catalogue_api import blp as commitment_items_blp
     from backend.commitments.staff_api import blp as commitments_blp
+    from backend.intercept.staff_api import blp as intercept_blp
     from backend.lists.staff_api import blp as lists_blp
     from backend.objections.staff_api import blp as objections_blp
+    from backend.perks.staff_api import blp as perks_blp
     from backend.queues.staff_api import blp as queues_blp
     from backend.records.staff_api import blp as records_blp
     from backend.staff.agency_api import blp as agency_blp
@@ -24,4 +26,6 @@ def blueprints():
         queues_blp,
         objections_blp,
         commitment_items_blp,
+        intercept_blp,
+        perks_blp,
     ]
