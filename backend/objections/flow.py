@@ -3,8 +3,9 @@
 Steps (deadlines: :mod:`backend.queues.deadlines`, 广州 practice kept as data):
 
 1. 待受理 at the credit office, 2 working days: ``accept`` → routed to the department that provided
-   the record; ``refuse`` with ``refuse_reason`` ``not_own`` (非本人信息) or ``other`` → closed, the
-   record back to 公示中; ``incomplete`` (材料不全) → 待补正, the applicant may complete the file.
+   the record; ``refuse`` with a ``refuse_reason`` (codes and labels: ``RefuseReason`` and
+   ``REFUSE_LABELS`` in :mod:`backend.objections.models`, the one list) → closed, the record back to
+   公示中; ``incomplete`` (材料不全) → 待补正, the applicant may complete the file.
 2. 办理中 at the providing department, 10 working days: ``maintain`` (维持, the record back to
    公示中), ``correct`` (更正: a new version through the records service, ``changes`` as in a
    correction) or ``revoke`` (撤销). A list entry resting on a revoked record — or on a corrected one
@@ -80,8 +81,8 @@ def apply_decision(session: Session, actor: Actor, item: QueueItem, outcome: str
         try:
             why = RefuseReason(data.get("refuse_reason") or "")
         except ValueError:
-            raise field_error("refuse_reason", "refuse_reason_invalid",
-                              "请选择不予受理的原因：not_own（非本人信息）、incomplete（材料不全）或 other（其他）。") from None
+            choices = "、".join(f"{code.value}（{label}）" for code, label in REFUSE_LABELS.items())
+            raise field_error("refuse_reason", "refuse_reason_invalid", f"请选择不予受理的原因：{choices}。") from None
         text = _reason(reason, "不予受理的原因")
         objection.refuse_reason = why
         if why == RefuseReason.INCOMPLETE and item.state == "pending":

@@ -58,6 +58,10 @@ OPEN_STATUSES = frozenset({ObjectionStatus.SUBMITTED, ObjectionStatus.INCOMPLETE
 
 
 class RefuseReason(StrEnum):
+    """Why an objection is not accepted (不予受理). To add one: a member here and its label in
+    ``REFUSE_LABELS``; the flow and its error message read both (stored as a plain string, no migration
+    while the code fits 20 characters)."""
+
     NOT_OWN = "not_own"  # 非本人信息
     INCOMPLETE = "incomplete"  # 材料不全 (the applicant may complete them)
     OTHER = "other"  # 其他 (the reason says which)

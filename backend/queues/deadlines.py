@@ -6,8 +6,12 @@ for steps beginning between ``valid_from`` and ``valid_to``. A new notice adds a
 the calendar context (:func:`backend.calendar.workdays.add_working_days`), so holidays and make-up
 working days count as the calendar table says.
 
-The 信用修复 (repair) rows of 国办发〔2025〕22号 (3 working days for the deciding department, 10 for
-the answer) are added here by the repair work, under the kind ``repair``.
+To change a deadline (e.g. 异议受理's 2 working days): add a row with the new number, its basis and
+a ``valid_from``, and set the old row's ``valid_to`` to the day before (both ends are inclusive).
+Items already open keep the rule they started under (``QueueItem.deadline_rule`` stores its code).
+
+信用修复 (repair) is not a queue kind yet: 国办发〔2025〕22号's handling times (3 working days for the
+deciding department, 10 for the answer) are data in :data:`backend.records.rules.HANDLING_22`.
 """
 
 from __future__ import annotations

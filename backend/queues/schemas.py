@@ -37,8 +37,10 @@ class QueueDecideIn(Schema):
                             metadata={"description": "决定：异议 accept/refuse（受理阶段）、maintain/correct/revoke（核实阶段）；"
                                                      "授权 approve/reject"})
     reason = Text(max_len=1000, required=True, metadata={"description": "办理意见（申请人可见）"})
-    refuse_reason = fields.String(load_default=None, validate=validate.OneOf(["not_own", "incomplete", "other"]),
-                                  metadata={"description": "不予受理的原因：not_own 非本人信息、incomplete 材料不全（可补正）、other"})
+    # The codes belong to the kind (异议: backend.objections.models.RefuseReason), checked by its flow;
+    # the engine's schema does not keep a copy of them.
+    refuse_reason = Text(max_len=20, load_default=None,
+                         metadata={"description": "不予受理的原因代码（异议受理阶段必填；填错时提示可选的代码）"})
     changes = fields.Dict(load_default=None, metadata={"description": "更正的内容（字段同信用信息更正）"})
     lift_list_entries = fields.Boolean(load_default=False, metadata={"description": "更正时一并移出依据该信息的名单"})
     remedy = Text(max_len=1000, load_default=None, metadata={"description": "其他消除不良影响的措施"})

@@ -5,7 +5,9 @@ rules that the providing department's domain selects), says from which decision 
 what it is based on, and the minimum and maximum publicity periods per severity (轻微 / 一般 / 严重),
 with domain overrides. Periods count from the date of the decision document (决定/认定之日).
 Nothing here touches the database: :func:`publicity_window` is a pure function of its arguments.
-``GET /public/v1/policy`` is generated from this table (:mod:`backend.records.policy`).
+``GET /public/v1/policy`` is generated from this table (:mod:`backend.policy.services`).
+To change a period: add a new :class:`RuleSet` with its own ``effective_from`` (and close the old
+one's ``effective_to``) rather than editing a set in force — records already decided keep theirs.
 
 Sources (as /work/shared/DESIGN.md §3 states them; no paragraph is cited that was not checked)
 - 《失信行为纠正后的信用信息修复管理办法（试行）》, 国家发展改革委令2023年第58号, 2023-05-01 – 2026-03-31:

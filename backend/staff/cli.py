@@ -67,7 +67,7 @@ def create(username: str, role: str, department_code: str | None, display_name: 
 @click.argument("username")
 @click.password_option("--password", prompt="New password")
 def reset_password(username: str, password: str) -> None:
-    """Set a new password (lifts a lockout; the user's tokens stop working)."""
+    """Set a new password; every session of the user ends and their tokens stop working."""
     _run(lambda s: svc.reset_password(s, SYSTEM, _user_id(s, username), password))
     click.echo(f"password of {username} reset")
 

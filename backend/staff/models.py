@@ -65,6 +65,8 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change or forced logout: older tokens stop working.
     token_version: Mapped[int] = mapped_column(default=1)
+    # Left from the removed account lockout: nothing reads or writes them (throttling is per username
+    # and client, backend/staff/login_throttle.py); a later migration may drop both columns.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]

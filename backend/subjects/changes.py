@@ -1,7 +1,7 @@
 """One place that says "this subject's credit data changed", and the one listener that acts on it.
 
-Records, list entries, commitments, legal-representative links (and later objections, repairs)
-call :func:`subject_changed` inside their transaction. It does two things there:
+Records, list entries, commitments, legal-representative links (objections through the records and
+lists services they call) call :func:`subject_changed` inside their transaction. It does two things there:
 
 - bumps ``subjects.card_version`` of the subjects (in the change's own transaction, so the version
   commits or rolls back with the change): the card cache keys on it (``backend/cards/cache.py``),

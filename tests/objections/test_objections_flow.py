@@ -137,6 +137,11 @@ def test_refuse_incomplete_then_complete_then_refuse_not_own(app, client, db, wo
     item = _item(db, objection_id)
     no_reason = client.post(f"{ITEMS}/{item.id}/decide", json={"outcome": "refuse", "reason": "材料不全"}, headers=w["ha"])
     assert no_reason.status_code == 422 and no_reason.json["reason"] == "refuse_reason_invalid"
+    # A code that is not one of RefuseReason's gets the same answer, naming every code staff may choose.
+    wrong = client.post(f"{ITEMS}/{item.id}/decide", headers=w["ha"],
+                        json={"outcome": "refuse", "refuse_reason": "lost", "reason": "材料不全"})
+    assert wrong.status_code == 422 and wrong.json["reason"] == "refuse_reason_invalid"
+    assert all(code in wrong.json["message"] for code in ("not_own", "incomplete", "other"))
     resp = client.post(f"{ITEMS}/{item.id}/decide", headers=w["ha"],
                        json={"outcome": "refuse", "refuse_reason": "incomplete", "reason": "请补充复议决定书"})
     assert resp.status_code == 200 and resp.json["state"] == "awaiting_applicant" and resp.json["is_open"]

@@ -27,7 +27,7 @@ def _login(client, username, password=STAFF_PASSWORD, ip="10.0.0.1"):
 
 def _answer(resp) -> tuple:
     # The message carries the wait; Retry-After is at least that, and at least what is left of the
-    # shared login rate limit's window (Flask-Limiter sets the larger), which moves with the clock.
+    # shared login rate limit's window (backend.http.ratelimit sets the larger), which moves with the clock.
     return resp.status_code, resp.json["reason"], resp.json["message"]
 
 
