@@ -6,7 +6,9 @@ an empty file (``upload_empty``), a larger one (``upload_too_large``), another t
 (``upload_type_unsupported``), a name or declared type that says otherwise than the content
 (``upload_type_mismatch``), an image Pillow cannot read (``upload_corrupt``) or one above Pillow's
 decompression-bomb limit (``upload_image_too_large``), a PDF with JavaScript, an automatic action
-or an embedded file (``upload_pdf_active_content``).
+or an embedded file (``upload_pdf_active_content``), a PDF the scan cannot read through — encrypted,
+or with ASCIIHex / ASCII85 / LZW / RunLength encoded or too deeply nested Flate streams
+(``upload_pdf_uncheckable``).
 
 Images are decoded and re-encoded by Pillow, so EXIF (GPS position, camera, time), XMP and
 comments are dropped; the orientation the EXIF asked for is applied first.
@@ -37,8 +39,12 @@ _LABELS = {PDF: "PDF", JPEG: "JPG", PNG: "PNG"}
 # PDF names that run code or act by themselves. Names may hide letters as #xx escapes: decoded first.
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData)\b")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_STREAM = re.compile(rb"stream[ \t]*(?:\r\n|\r|\n)")
+# What the scan cannot read through: encrypted streams, and encodings other than Flate that can carry
+# an object stream (full and abbreviated filter names). Refused rather than let through unread.
+_PDF_UNCHECKABLE = re.compile(rb"/(Encrypt|ASCIIHexDecode|AHx|ASCII85Decode|A85|LZWDecode|LZW|RunLengthDecode|RL)\b")
 MAX_PDF_INFLATE = 64 * 1024 * 1024  # decompressed bytes scanned at most (a zip bomb inside a PDF stops here)
+MAX_PDF_NESTING = 4  # a stream compressed more often than this (/FlateDecode repeated) is not read
 
 
 def _refuse(reason: str, message: str) -> ValidationFailed:
@@ -87,20 +93,34 @@ def _reencode(content: bytes, media_type: str) -> bytes:
             raise _refuse("upload_corrupt", "图片已损坏或无法识别，请重新拍摄或导出后上传。") from None
 
 
+def _zlib_header(data) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0
+
+
 def _pdf_chunks(content: bytes):
-    """The raw file, then each Flate stream inflated (bounded in total)."""
+    """The raw file, then each Flate stream inflated, again while the result is itself Flate data
+    (``/Filter [/FlateDecode /FlateDecode]``), bounded in total."""
     yield content
     budget = MAX_PDF_INFLATE
+    view = memoryview(content)  # slicing a view copies nothing (a file full of "stream" stays cheap)
     for match in _PDF_STREAM.finditer(content):
-        inflater = zlib.decompressobj()
-        try:
-            data = inflater.decompress(content[match.end():match.end() + MAX_BYTES], budget)
-        except zlib.error:
-            continue
-        budget -= len(data)
-        yield data
-        if budget <= 0:
-            raise _refuse("upload_corrupt", "PDF文件内容异常（压缩数据过大），请重新导出后上传。")
+        data = view[match.end():match.end() + MAX_BYTES]
+        for depth in range(MAX_PDF_NESTING + 1):
+            if not _zlib_header(data):
+                break
+            if depth == MAX_PDF_NESTING:
+                raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
+            try:
+                data = zlib.decompressobj().decompress(data, budget)
+            except zlib.error:
+                break
+            budget -= len(data)
+            yield data
+            if budget <= 0:
+                raise _refuse("upload_corrupt", "PDF文件内容异常（压缩数据过大），请重新导出后上传。")
+
+
+_UNCHECKABLE_MESSAGE = "PDF文件经过加密或特殊编码，无法检查其内容。请使用“打印为PDF”重新生成后上传。"
 
 
 def check_pdf(content: bytes) -> None:
@@ -108,6 +128,8 @@ def check_pdf(content: bytes) -> None:
         raise _refuse("upload_corrupt", "PDF文件不完整或已损坏，请重新导出后上传。")
     for chunk in _pdf_chunks(content):
         plain = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
+        if _PDF_UNCHECKABLE.search(plain):
+            raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
         if _PDF_ACTIVE.search(plain):
             raise _refuse("upload_pdf_active_content",
                           "PDF文件含有脚本、自动动作或附件，不能作为证明材料。请使用“打印为PDF”重新生成后上传。")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zlib
 
 import pytest
@@ -103,3 +104,35 @@ def test_upload_needs_a_login_and_a_file(client, h):
     assert missing.status_code == 422
     wrong_type = client.post(URL, json={"file": "x"}, headers=h)
     assert wrong_type.status_code == 415
+
+
+def _hex_objstm_pdf() -> bytes:
+    hidden = b"3 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj"
+    return (b"%PDF-1.5\n1 0 obj<</Type/ObjStm/N 1/First 4/Filter/ASCIIHexDecode>>stream\n" + hidden.hex().encode()
+            + b">\nendstream endobj\ntrailer<</Root 3 0 R>>\n%%EOF")
+
+
+@pytest.mark.parametrize("content", [
+    # the catalogue's /OpenAction inside a stream compressed twice (/Filter [/FlateDecode /FlateDecode])
+    b"%PDF-1.5\n1 0 obj<</Type/ObjStm/Filter[/FlateDecode/FlateDecode]>>stream\n"
+    + zlib.compress(zlib.compress(b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"))
+    + b"\nendstream endobj\ntrailer<<>>\n%%EOF",
+    # the same inside an object stream in hex (the scan cannot read it: refused, not let through)
+    _hex_objstm_pdf(),
+    # encrypted streams cannot be scanned either
+    pdf_bytes(b"/Encrypt 9 0 R "),
+], ids=["double-flate", "ascii-hex-objstm", "encrypted"])
+def test_a_pdf_hiding_active_content_from_the_scan_is_refused(client, db, h, content):
+    resp = _send(client, h, content, "hidden.pdf")
+    assert resp.status_code == 422, resp.json
+    assert resp.json["reason"] in ("upload_pdf_active_content", "upload_pdf_uncheckable") and resp.json["message"]
+    assert _count(db) == 0
+
+
+def test_a_pdf_full_of_stream_keywords_is_checked_quickly(client, db, h):
+    # ~1 MB of "stream" keywords: each one must not copy the rest of the file (that took minutes).
+    content = b"%PDF-1.4\n" + b"stream\n" * 150_000 + pdf_bytes()[9:]
+    started = time.monotonic()
+    resp = _send(client, h, content, "many.pdf")
+    assert time.monotonic() - started < 10
+    assert resp.status_code == 201, resp.json
