@@ -35,6 +35,7 @@ class Uploads(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(UploadIn, location="files")
     @blp.response(201, UploadOut)
+    @blp.alt_response(409, description="uploads_pending_limit（尚未提交的材料已达上限）")
     @blp.alt_response(422, description="upload_empty / upload_too_large / upload_type_unsupported / "
                                        "upload_type_mismatch / upload_corrupt / upload_image_too_large / "
                                        "upload_pdf_active_content / upload_pdf_uncheckable")

@@ -10,6 +10,9 @@ or an embedded file (``upload_pdf_active_content``), a PDF the scan cannot read 
 or with ASCIIHex / ASCII85 / LZW / RunLength encoded or too deeply nested Flate streams
 (``upload_pdf_uncheckable``).
 
+An account keeps at most ``MAX_PENDING`` uploads not yet cited in an objection (409
+``uploads_pending_limit`` beyond).
+
 Images are decoded and re-encoded by Pillow, so EXIF (GPS position, camera, time), XMP and
 comments are dropped; the orientation the EXIF asked for is applied first.
 """
@@ -23,16 +26,19 @@ import warnings
 import zlib
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.common.actor import Actor
 from backend.common.audit import audit
-from backend.platform.errors import Forbidden, NotFound, ValidationFailed
+from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.uploads.models import Upload
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_OBJECTION = 10
+# Uploads not yet cited in an objection, per account: enough for two full objections. Without a cap
+# one account could store 10 MB per write-rate-limit slot (600 MB a minute) that nothing ever uses.
+MAX_PENDING = 2 * MAX_PER_OBJECTION
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 _EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
 _LABELS = {PDF: "PDF", JPEG: "JPG", PNG: "PNG"}
@@ -160,6 +166,11 @@ def store_upload(session: Session, actor: Actor, *, content: bytes, filename: st
     """Check one evidence file and keep it for the caller (an account) to cite in an objection."""
     if not actor.is_account:
         raise Forbidden("account_required", "请在小程序中上传材料。")
+    pending = session.execute(select(func.count()).select_from(Upload).where(
+        Upload.account_id == actor.id, Upload.attached_to.is_(None))).scalar_one()
+    if pending >= MAX_PENDING:
+        raise Conflict("uploads_pending_limit",
+                       f"您已有{pending}份尚未提交的材料，请先在异议申请中提交，再上传新的材料。")
     media_type, kept = inspect(content, filename, declared_type)
     upload = Upload(account_id=actor.id, media_type=media_type, size=len(kept),
                     sha256=hashlib.sha256(kept).hexdigest(), content=kept)

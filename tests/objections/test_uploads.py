@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from backend.uploads.models import Upload
 from tests.factories.cards import bound_account, headers
@@ -136,3 +136,15 @@ def test_a_pdf_full_of_stream_keywords_is_checked_quickly(client, db, h):
     resp = _send(client, h, content, "many.pdf")
     assert time.monotonic() - started < 10
     assert resp.status_code == 201, resp.json
+
+
+def test_an_account_cannot_pile_up_unused_uploads(client, db, h):
+    from backend.uploads.services import MAX_PENDING
+
+    for _ in range(MAX_PENDING):
+        assert _send(client, h, pdf_bytes(), "a.pdf").status_code == 201
+    more = _send(client, h, pdf_bytes(), "a.pdf")
+    assert more.status_code == 409 and more.json["reason"] == "uploads_pending_limit" and more.json["message"]
+    assert _count(db) == MAX_PENDING
+    db.execute(update(Upload).values(attached_to="objection:1"))  # cited in an objection: room again
+    assert _send(client, h, pdf_bytes(), "a.pdf").status_code == 201
