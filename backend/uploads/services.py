@@ -6,8 +6,8 @@ an empty file (``upload_empty``), a larger one (``upload_too_large``), another t
 (``upload_type_unsupported``), a name or declared type that says otherwise than the content
 (``upload_type_mismatch``), an image Pillow cannot read (``upload_corrupt``) or one above Pillow's
 decompression-bomb limit (``upload_image_too_large``), a PDF with JavaScript, an automatic action
-or an embedded file (``upload_pdf_active_content``), a PDF the scan cannot read through — encrypted,
-or with ASCIIHex / ASCII85 / LZW / RunLength encoded or too deeply nested Flate streams
+or an embedded file (``upload_pdf_active_content``), a PDF the scan cannot read through — encrypted, with LZW /
+RunLength streams, undecodable ASCII85 / ASCIIHex ones or too deeply nested Flate
 (``upload_pdf_uncheckable``).
 
 An account keeps at most ``MAX_PENDING`` uploads not yet cited in an objection (409
@@ -19,6 +19,7 @@ comments are dropped; the orientation the EXIF asked for is applied first.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -45,10 +46,13 @@ _LABELS = {PDF: "PDF", JPEG: "JPG", PNG: "PNG"}
 # PDF names that run code or act by themselves. Names may hide letters as #xx escapes: decoded first.
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData)\b")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream[ \t]*(?:\r\n|\r|\n)")
-# What the scan cannot read through: encrypted streams, and encodings other than Flate that can carry
-# an object stream (full and abbreviated filter names). Refused rather than let through unread.
-_PDF_UNCHECKABLE = re.compile(rb"/(Encrypt|ASCIIHexDecode|AHx|ASCII85Decode|A85|LZWDecode|LZW|RunLengthDecode|RL)\b")
+_PDF_STREAM = re.compile(rb"(?<!end)stream[ \t]*(?:\r\n|\r|\n)")
+# What the scan cannot read through: encrypted streams, and LZW / RunLength encodings (rare today)
+# that could carry an object stream. Refused rather than let through unread. ASCII85 and ASCIIHex
+# (reportlab, and so our own letters, use ASCII85) are decoded and read.
+_PDF_UNCHECKABLE = re.compile(rb"/(Encrypt|LZWDecode|LZW|RunLengthDecode|RL|Crypt)\b")
+_PDF_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+|\d+\s+\d+\s+R)")
+_PDF_TEXT_FILTERS = {b"ASCII85Decode": b"~>", b"A85": b"~>", b"ASCIIHexDecode": b">", b"AHx": b">"}
 MAX_PDF_INFLATE = 64 * 1024 * 1024  # decompressed bytes scanned at most (a zip bomb inside a PDF stops here)
 MAX_PDF_NESTING = 4  # a stream compressed more often than this (/FlateDecode repeated) is not read
 
@@ -103,14 +107,55 @@ def _zlib_header(data) -> bool:
     return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0
 
 
+def _unescape(raw: bytes) -> bytes:
+    return _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def _text_filters(content: bytes, at: int) -> list[bytes]:
+    """The leading ASCII85 / ASCIIHex filters declared by the stream dictionary ending at ``at``."""
+    start = content.rfind(b"obj", max(0, at - 4096), at)
+    found = list(_PDF_FILTER.finditer(_unescape(content[max(0, at - 4096) if start < 0 else start:at])))
+    if not found:
+        return []
+    if found[-1].group(1).endswith(b"R"):  # the filter list elsewhere (an indirect object): unread
+        raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
+    names = re.findall(rb"/([A-Za-z0-9]+)", found[-1].group(1))
+    lead = []
+    for name in names:
+        if name not in _PDF_TEXT_FILTERS:
+            break
+        lead.append(name)
+    return lead
+
+
+def _text_decode(name: bytes, data) -> bytes:
+    try:
+        if _PDF_TEXT_FILTERS[name] == b"~>":
+            return base64.a85decode(bytes(data).removeprefix(b"<~"), adobe=False, ignorechars=b" \t\n\r\v\f\x00")
+        digits = re.sub(rb"\s", b"", bytes(data))
+        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))  # an odd last digit: 0 follows
+    except ValueError:
+        raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE) from None
+
+
 def _pdf_chunks(content: bytes):
-    """The raw file, then each Flate stream inflated, again while the result is itself Flate data
-    (``/Filter [/FlateDecode /FlateDecode]``), bounded in total."""
+    """The raw file, then each stream decoded: its leading ASCII85 / ASCIIHex filters, then Flate
+    again while the result is itself Flate data (``/Filter [/FlateDecode /FlateDecode]``). The
+    bytes decoded and searched are bounded in total."""
     yield content
     budget = MAX_PDF_INFLATE
     view = memoryview(content)  # slicing a view copies nothing (a file full of "stream" stays cheap)
     for match in _PDF_STREAM.finditer(content):
         data = view[match.end():match.end() + MAX_BYTES]
+        for n, name in enumerate(_text_filters(content, match.start())):
+            # the first decodes straight from the file (found in place, no copy), later ones their input
+            source, offset = (content, match.end()) if n == 0 else (data, 0)
+            end = source.find(_PDF_TEXT_FILTERS[name], offset, offset + min(MAX_BYTES, budget))
+            budget -= (end - offset) if end >= 0 else min(MAX_BYTES, budget)
+            if end < 0 or budget <= 0:
+                raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
+            data = _text_decode(name, source[offset:end])
+            yield data
         for depth in range(MAX_PDF_NESTING + 1):
             if not _zlib_header(data):
                 break

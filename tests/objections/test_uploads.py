@@ -148,3 +148,22 @@ def test_an_account_cannot_pile_up_unused_uploads(client, db, h):
     assert _count(db) == MAX_PENDING
     db.execute(update(Upload).values(attached_to="objection:1"))  # cited in an objection: room again
     assert _send(client, h, pdf_bytes(), "a.pdf").status_code == 201
+
+
+def test_ascii85_streams_are_read_not_refused(client, db, h):
+    import base64
+    import os
+
+    hidden = zlib.compress(b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>")
+    active = (b"%PDF-1.5\n1 0 obj<</Type/ObjStm/Filter[/ASCII85Decode/FlateDecode]>>stream\n"
+              + base64.a85encode(hidden, wrapcol=60) + b"~>\nendstream endobj\ntrailer<<>>\n%%EOF")
+    resp = _send(client, h, active, "a85.pdf")
+    assert resp.status_code == 422 and resp.json["reason"] == "upload_pdf_active_content"
+    if not os.path.exists("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"):
+        pytest.skip("the letter PDF needs the CJK font (fonts-wqy-microhei)")
+    from backend.commitments.letters import letter_pdf
+
+    # a commitment letter of our own (reportlab writes ASCII85 streams) is accepted as evidence
+    letter = letter_pdf(title="信用承诺书", text="本人承诺所报情况真实。", facts=[("承诺主体", "淮安区某公司")],
+                        verify_url="https://example.invalid/v/abc")
+    assert _send(client, h, letter, "承诺书.pdf").status_code == 201
