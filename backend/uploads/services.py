@@ -146,10 +146,11 @@ def _pdf_chunks(content: bytes):
     budget = MAX_PDF_INFLATE
     view = memoryview(content)  # slicing a view copies nothing (a file full of "stream" stays cheap)
     for match in _PDF_STREAM.finditer(content):
-        data = view[match.end():match.end() + MAX_BYTES]
+        data: bytes | memoryview = view[match.end():match.end() + MAX_BYTES]
         for n, name in enumerate(_text_filters(content, match.start())):
-            # the first decodes straight from the file (found in place, no copy), later ones their input
-            source, offset = (content, match.end()) if n == 0 else (data, 0)
+            # the first decodes straight from the file (found in place, no copy), later ones their
+            # input (bytes by then: bytes() of bytes is the same object)
+            source, offset = (content, match.end()) if n == 0 else (bytes(data), 0)
             end = source.find(_PDF_TEXT_FILTERS[name], offset, offset + min(MAX_BYTES, budget))
             budget -= (end - offset) if end >= 0 else min(MAX_BYTES, budget)
             if end < 0 or budget <= 0:
