@@ -35,9 +35,10 @@ class Uploads(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(UploadIn, location="files")
     @blp.response(201, UploadOut)
+    @blp.alt_response(409, description="uploads_pending_limit（尚未提交的材料已达上限）")
     @blp.alt_response(422, description="upload_empty / upload_too_large / upload_type_unsupported / "
                                        "upload_type_mismatch / upload_corrupt / upload_image_too_large / "
-                                       "upload_pdf_active_content")
+                                       "upload_pdf_active_content / upload_pdf_uncheckable")
     def post(self, files):
         """上传一个证明材料（按内容识别类型；图片会重新编码以去除拍摄信息）。"""
         f = files["file"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,13 @@ from backend.common.actor import Actor
 from backend.platform.errors import DomainError, ValidationFailed
 
 MAX_ROWS = 2000
+# What the sheet may unzip to at most (its members' declared sizes; zipfile stops a member at its
+# declared size). openpyxl keeps the shared strings in memory: a zip bomb must stop before reading.
+MAX_INFLATED = 64 * 1024 * 1024
+# What a damaged file raises from zipfile, zlib, the XML parsers (ParseError and lxml's errors are
+# SyntaxErrors) and openpyxl itself (a missing sheet, a bad cell reference).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, KeyError, IndexError, ValueError, TypeError, AttributeError, OSError,
+            EOFError, SyntaxError)
 HEADERS = {
     "部门代码": "department_code",
     "事项编码": "code",
@@ -38,14 +46,30 @@ def _sheet_error(reason: str, message: str) -> ValidationFailed:
     return ValidationFailed(reason, message, errors={"file": [message]})
 
 
+def _invalid() -> ValidationFailed:
+    return _sheet_error("xlsx_invalid", "无法读取该文件，请上传 Excel 2007 及以上版本的 .xlsx 文件。")
+
+
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
-    """``(row number, {field: value})`` for every non-empty row of the first sheet."""
+    """``(row number, {field: value})`` for every non-empty row of the first sheet; a damaged file
+    is ``xlsx_invalid``, one that unzips to more than ``MAX_INFLATED`` ``xlsx_too_large``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except _DAMAGED:
+        raise _invalid() from None
+    if inflated > MAX_INFLATED:
+        raise _sheet_error("xlsx_too_large", "文件解压后过大，请删除多余的工作表和内容后重新导入。")
+    try:
+        return _rows(data)
+    except _DAMAGED:
+        raise _invalid() from None
+
+
+def _rows(data: bytes) -> list[tuple[int, dict]]:
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise _sheet_error("xlsx_invalid", "无法读取该文件，请上传 Excel 2007 及以上版本的 .xlsx 文件。") from None
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

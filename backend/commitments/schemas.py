@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
 from backend.commitments.models import Commitment, CommitmentStatus, CommitmentType
 from backend.commitments.services import commitment_view
 from backend.common.clock import china_today
+from backend.common.crypto import mask_id_number, mask_name
 from backend.common.fields import BoundedDate, PageOut, PageQuery, Text
+from backend.common.privacy import mask_personal
 from backend.records.queries import describe_departments, describe_subjects
 from backend.records.schemas import DepartmentOut, SubjectOut
+from backend.subjects.models import Person
 
 TYPES = [t.value for t in CommitmentType]
 STATUSES = [s.value for s in CommitmentStatus]
@@ -78,18 +82,32 @@ class CommitmentPageOut(PageOut):
     items = fields.List(fields.Nested(CommitmentOut))
 
 
+def _masked_content(content: str, person: Person | None) -> str:
+    """The letter text as staff lists show it: a person's name and ID number (which an online letter
+    spells out, {主体名称} / {主体代码}) masked like the subject column; anything else ID- or
+    phone-like blanked. The stored text, and its hash, stay as signed."""
+    if person is not None:
+        content = content.replace(person.id_number, mask_id_number(person.id_number) or "")
+        if person.name:
+            content = content.replace(person.name, mask_name(person.name) or "")
+    return mask_personal(content)
+
+
 def present_commitments(session, items: list[Commitment]) -> list[dict]:
     """Commitments with their subject (persons masked) and department, in two queries; the labels are
     the card's (:func:`commitment_view`, e.g. 期满待核查)."""
     subjects = describe_subjects(session, (c.subject_id for c in items))
     depts = describe_departments(session, (c.department_id for c in items))
+    persons = {p.id: p for p in session.execute(select(Person).where(
+        Person.id.in_({c.subject_id for c in items if subjects.get(c.subject_id, {}).get("kind") == "person"}))).scalars()}
     today = china_today()
     return [
         {
             **{k: v for k, v in commitment_view(c, None, today).items() if k in ("id", "type", "type_label", "status",
                                                                                 "status_label")},
             "subject": subjects.get(c.subject_id, {}), "department": depts.get(c.department_id, {}),
-            "matter": c.matter, "content": c.content, "document_no": c.document_no, "signed_on": c.signed_on,
+            "matter": c.matter, "content": _masked_content(c.content, persons.get(c.subject_id)),
+            "document_no": c.document_no, "signed_on": c.signed_on,
             "valid_until": c.valid_until, "closed_on": c.closed_on, "close_note": c.close_note,
             "breach_record_id": c.breach_record_id,
         }

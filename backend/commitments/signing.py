@@ -38,7 +38,7 @@ from backend.platform.errors import Conflict, Forbidden, NotFound
 from backend.records.rules import add_months
 from backend.staff.models import Department
 from backend.subjects.agency import can_act_for_firm, firms_for_person
-from backend.subjects.models import Account, Firm, Person
+from backend.subjects.models import Account, Firm, Person, Subject
 from backend.subjects.services import get_firm, require_identity
 
 APPROVAL_TYPES = frozenset({CommitmentType.APPROVAL, CommitmentType.CERTIFICATION})
@@ -174,6 +174,9 @@ def sign_commitment(session: Session, actor: Actor, item_id: int, *, uscc: str |
     ``template_version``, when given, must be the one previewed (409 ``template_changed``), so nobody
     signs a text they did not see."""
     subject = signing_subject(session, actor, uscc)
+    # Serialise signings for one subject: a second one at the same moment waits here, then finds the
+    # first (commitment_already_signed) instead of registering a twin or tripping the notice index.
+    session.execute(select(Subject.id).where(Subject.id == subject.id).with_for_update())
     item = get_item(session, item_id)
     _check_item(session, item, subject)
     if template_version is not None and template_version != item.template_version:

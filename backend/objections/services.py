@@ -106,7 +106,8 @@ def file_objection(session: Session, actor: Actor, *, record_id: int, ground: st
 def _own(session: Session, actor: Actor, objection_id: int) -> Objection:
     person_id = require_identity(actor, "请先完成实名认证。")
     objection = session.get(Objection, objection_id) if 0 < objection_id < 2**31 else None
-    if objection is None or objection.person_id != person_id:
+    # Filed by me, and I still act for its subject: a firm's former agent no longer follows or completes it.
+    if objection is None or objection.person_id != person_id or not _may_act_for(session, actor, objection.subject_id):
         raise NotFound("objection_not_found", "没有找到该异议申请。")
     return objection
 
@@ -117,11 +118,13 @@ def get_own_objection(session: Session, actor: Actor, objection_id: int) -> Obje
 
 
 def list_own_objections(session: Session, actor: Actor) -> list[Objection]:
-    """The caller's objections, newest first."""
+    """The caller's objections, newest first (those on a firm they no longer act for left out)."""
     person_id = require_identity(actor, "请先完成实名认证。")
-    return list(session.execute(
+    rows = list(session.execute(
         select(Objection).where(Objection.person_id == person_id).order_by(Objection.created_at.desc(), Objection.id.desc())
     ).scalars())
+    allowed = {sid: _may_act_for(session, actor, sid) for sid in {o.subject_id for o in rows}}
+    return [o for o in rows if allowed[o.subject_id]]
 
 
 def complete_objection(session: Session, actor: Actor, objection_id: int, *, evidence_upload_ids: list[int],

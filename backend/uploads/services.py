@@ -6,7 +6,12 @@ an empty file (``upload_empty``), a larger one (``upload_too_large``), another t
 (``upload_type_unsupported``), a name or declared type that says otherwise than the content
 (``upload_type_mismatch``), an image Pillow cannot read (``upload_corrupt``) or one above Pillow's
 decompression-bomb limit (``upload_image_too_large``), a PDF with JavaScript, an automatic action
-or an embedded file (``upload_pdf_active_content``).
+or an embedded file (``upload_pdf_active_content``), a PDF the scan cannot read through — encrypted, with LZW /
+RunLength streams, undecodable ASCII85 / ASCIIHex ones or too deeply nested Flate
+(``upload_pdf_uncheckable``).
+
+An account keeps at most ``MAX_PENDING`` uploads not yet cited in an objection (409
+``uploads_pending_limit`` beyond).
 
 Images are decoded and re-encoded by Pillow, so EXIF (GPS position, camera, time), XMP and
 comments are dropped; the orientation the EXIF asked for is applied first.
@@ -14,6 +19,7 @@ comments are dropped; the orientation the EXIF asked for is applied first.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -21,24 +27,34 @@ import warnings
 import zlib
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.common.actor import Actor
 from backend.common.audit import audit
-from backend.platform.errors import Forbidden, NotFound, ValidationFailed
+from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.uploads.models import Upload
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_OBJECTION = 10
+# Uploads not yet cited in an objection, per account: enough for two full objections. Without a cap
+# one account could store 10 MB per write-rate-limit slot (600 MB a minute) that nothing ever uses.
+MAX_PENDING = 2 * MAX_PER_OBJECTION
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 _EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
 _LABELS = {PDF: "PDF", JPEG: "JPG", PNG: "PNG"}
 # PDF names that run code or act by themselves. Names may hide letters as #xx escapes: decoded first.
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData)\b")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_STREAM = re.compile(rb"(?<!end)stream[ \t]*(?:\r\n|\r|\n)")
+# What the scan cannot read through: encrypted streams, and LZW / RunLength encodings (rare today)
+# that could carry an object stream. Refused rather than let through unread. ASCII85 and ASCIIHex
+# (reportlab, and so our own letters, use ASCII85) are decoded and read.
+_PDF_UNCHECKABLE = re.compile(rb"/(Encrypt|LZWDecode|LZW|RunLengthDecode|RL|Crypt)\b")
+_PDF_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+|\d+\s+\d+\s+R)")
+_PDF_TEXT_FILTERS = {b"ASCII85Decode": b"~>", b"A85": b"~>", b"ASCIIHexDecode": b">", b"AHx": b">"}
 MAX_PDF_INFLATE = 64 * 1024 * 1024  # decompressed bytes scanned at most (a zip bomb inside a PDF stops here)
+MAX_PDF_NESTING = 4  # a stream compressed more often than this (/FlateDecode repeated) is not read
 
 
 def _refuse(reason: str, message: str) -> ValidationFailed:
@@ -87,20 +103,76 @@ def _reencode(content: bytes, media_type: str) -> bytes:
             raise _refuse("upload_corrupt", "图片已损坏或无法识别，请重新拍摄或导出后上传。") from None
 
 
+def _zlib_header(data) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0
+
+
+def _unescape(raw: bytes) -> bytes:
+    return _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def _text_filters(content: bytes, at: int) -> list[bytes]:
+    """The leading ASCII85 / ASCIIHex filters declared by the stream dictionary ending at ``at``."""
+    start = content.rfind(b"obj", max(0, at - 4096), at)
+    found = list(_PDF_FILTER.finditer(_unescape(content[max(0, at - 4096) if start < 0 else start:at])))
+    if not found:
+        return []
+    if found[-1].group(1).endswith(b"R"):  # the filter list elsewhere (an indirect object): unread
+        raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
+    names = re.findall(rb"/([A-Za-z0-9]+)", found[-1].group(1))
+    lead = []
+    for name in names:
+        if name not in _PDF_TEXT_FILTERS:
+            break
+        lead.append(name)
+    return lead
+
+
+def _text_decode(name: bytes, data) -> bytes:
+    try:
+        if _PDF_TEXT_FILTERS[name] == b"~>":
+            return base64.a85decode(bytes(data).removeprefix(b"<~"), adobe=False, ignorechars=b" \t\n\r\v\f\x00")
+        digits = re.sub(rb"\s", b"", bytes(data))
+        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))  # an odd last digit: 0 follows
+    except ValueError:
+        raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE) from None
+
+
 def _pdf_chunks(content: bytes):
-    """The raw file, then each Flate stream inflated (bounded in total)."""
+    """The raw file, then each stream decoded: its leading ASCII85 / ASCIIHex filters, then Flate
+    again while the result is itself Flate data (``/Filter [/FlateDecode /FlateDecode]``). The
+    bytes decoded and searched are bounded in total."""
     yield content
     budget = MAX_PDF_INFLATE
+    view = memoryview(content)  # slicing a view copies nothing (a file full of "stream" stays cheap)
     for match in _PDF_STREAM.finditer(content):
-        inflater = zlib.decompressobj()
-        try:
-            data = inflater.decompress(content[match.end():match.end() + MAX_BYTES], budget)
-        except zlib.error:
-            continue
-        budget -= len(data)
-        yield data
-        if budget <= 0:
-            raise _refuse("upload_corrupt", "PDF文件内容异常（压缩数据过大），请重新导出后上传。")
+        data: bytes | memoryview = view[match.end():match.end() + MAX_BYTES]
+        for n, name in enumerate(_text_filters(content, match.start())):
+            # the first decodes straight from the file (found in place, no copy), later ones their
+            # input (bytes by then: bytes() of bytes is the same object)
+            source, offset = (content, match.end()) if n == 0 else (bytes(data), 0)
+            end = source.find(_PDF_TEXT_FILTERS[name], offset, offset + min(MAX_BYTES, budget))
+            budget -= (end - offset) if end >= 0 else min(MAX_BYTES, budget)
+            if end < 0 or budget <= 0:
+                raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
+            data = _text_decode(name, source[offset:end])
+            yield data
+        for depth in range(MAX_PDF_NESTING + 1):
+            if not _zlib_header(data):
+                break
+            if depth == MAX_PDF_NESTING:
+                raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
+            try:
+                data = zlib.decompressobj().decompress(data, budget)
+            except zlib.error:
+                break
+            budget -= len(data)
+            yield data
+            if budget <= 0:
+                raise _refuse("upload_corrupt", "PDF文件内容异常（压缩数据过大），请重新导出后上传。")
+
+
+_UNCHECKABLE_MESSAGE = "PDF文件经过加密或特殊编码，无法检查其内容。请使用“打印为PDF”重新生成后上传。"
 
 
 def check_pdf(content: bytes) -> None:
@@ -108,6 +180,8 @@ def check_pdf(content: bytes) -> None:
         raise _refuse("upload_corrupt", "PDF文件不完整或已损坏，请重新导出后上传。")
     for chunk in _pdf_chunks(content):
         plain = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
+        if _PDF_UNCHECKABLE.search(plain):
+            raise _refuse("upload_pdf_uncheckable", _UNCHECKABLE_MESSAGE)
         if _PDF_ACTIVE.search(plain):
             raise _refuse("upload_pdf_active_content",
                           "PDF文件含有脚本、自动动作或附件，不能作为证明材料。请使用“打印为PDF”重新生成后上传。")
@@ -138,6 +212,11 @@ def store_upload(session: Session, actor: Actor, *, content: bytes, filename: st
     """Check one evidence file and keep it for the caller (an account) to cite in an objection."""
     if not actor.is_account:
         raise Forbidden("account_required", "请在小程序中上传材料。")
+    pending = session.execute(select(func.count()).select_from(Upload).where(
+        Upload.account_id == actor.id, Upload.attached_to.is_(None))).scalar_one()
+    if pending >= MAX_PENDING:
+        raise Conflict("uploads_pending_limit",
+                       f"您已有{pending}份尚未提交的材料，请先在异议申请中提交，再上传新的材料。")
     media_type, kept = inspect(content, filename, declared_type)
     upload = Upload(account_id=actor.id, media_type=media_type, size=len(kept),
                     sha256=hashlib.sha256(kept).hexdigest(), content=kept)

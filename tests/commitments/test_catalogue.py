@@ -143,3 +143,40 @@ def test_json_rows_with_missing_or_odd_values_are_refused_per_row(client, scjg):
     resp = client.post(f"{URL}/import", json={"rows": rows}, headers=scjg)
     assert resp.status_code == 200, resp.json
     assert resp.json["refused"] == 4 and all(e["reason"] and e["message"] for e in resp.json["errors"])
+
+
+def _rezip(data: bytes, change) -> bytes:
+    """``data`` (an XLSX) with each member passed through ``change(name, bytes)`` (None drops it)."""
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            member = change(name, src.read(name))
+            if member is not None:
+                dst.writestr(name, member)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change", [
+    lambda n, d: b"<workbook" if n == "xl/workbook.xml" else d,
+    lambda n, d: b"<worksheet><sheetData><row>" if n.startswith("xl/worksheets/") else d,
+    lambda n, d: None if n.startswith("xl/worksheets/") else d,
+    lambda n, d: b"<styleSheet" if n == "xl/styles.xml" else d,
+    lambda n, d: d.replace(b'r="A1"', b'r="ZZZZZZ1"') if n.startswith("xl/worksheets/") else d,
+], ids=["workbook-xml", "sheet-xml", "no-sheet", "styles-xml", "cell-reference"])
+def test_a_damaged_sheet_is_refused_with_a_reason_not_a_server_error(client, db, scjg, change):
+    resp = upload(client, scjg, _rezip(xlsx([["SCJG-001", "事项"]]), change))
+    assert resp.status_code == 422, resp.get_data(as_text=True)[:300]
+    assert resp.json["reason"] == "xlsx_invalid" and resp.json["message"]
+
+
+def test_a_sheet_that_inflates_to_gigabytes_is_refused_before_it_is_read(client, db, scjg):
+    # a few hundred KB on the wire, 300 MB of sheet XML once unzipped (minutes of parsing; shared
+    # strings of that size would all be held in memory)
+    padding = b" " * (300 * 1024 * 1024)
+    data = _rezip(xlsx([["SCJG-001", "事项"]]),
+                  lambda n, d: d.replace(b"</worksheet>", padding + b"</worksheet>") if n.endswith("sheet1.xml") else d)
+    assert len(data) < 2 * 1024 * 1024
+    resp = upload(client, scjg, data)
+    assert resp.status_code == 422 and resp.json["reason"] == "xlsx_too_large"

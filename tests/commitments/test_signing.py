@@ -202,3 +202,17 @@ def test_the_letter_pdf_carries_the_chinese_text_and_the_hash(client, db, staff,
     stranger, _ = bound_account(db)
     db.commit()
     assert client.get(f"{SIGN}/{signed['id']}/letter.pdf", headers=headers(client.application, stranger)).status_code == 404
+
+
+def test_staff_lists_do_not_show_the_signers_id_number_from_the_letter_text(app, client, db, staff, rep):
+    person_item = add_item(client, staff["RSJ"], code="RSJ-03", name="信用修复承诺", type="repair",
+                           subject_kinds=["person"], template=PERSON_TEMPLATE)
+    _, mine = first_sign(client, rep["headers"], person_item["id"])
+    id_number = rep["person"].id_number
+    assert id_number in mine["letter"]["text"]  # the signer's own letter is complete
+    listed = client.get("/staff/v1/commitments", headers=staff["RSJ"])
+    one = client.get(f"/staff/v1/commitments/{mine['id']}", headers=staff["RSJ"])
+    assert listed.status_code == one.status_code == 200
+    assert any(i["id"] == mine["id"] for i in listed.json["items"])
+    for resp in (listed, one):
+        assert id_number not in resp.get_data(as_text=True) and "王守信" not in resp.get_data(as_text=True)

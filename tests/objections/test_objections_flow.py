@@ -273,3 +273,27 @@ def test_staff_read_the_filing_and_its_evidence_within_their_scope(app, client, 
     # the providing department sees it only once it is routed there
     assert client.get(f"/staff/v1/objections/{objection_id}", headers=w["hr"]).status_code == 404
     assert client.get(f"/staff/v1/objections/{objection_id}/evidence/{upload_id + 999}", headers=w["ha"]).status_code == 404
+
+
+def test_an_agent_whose_agency_ended_no_longer_sees_or_completes_the_firms_objection(app, client, db, world):
+    w = world
+    agent_person = person(db, name="孙八")
+    agent, _ = bound_account(db, agent_person)
+    agency = approve_agent(db, w["firm"], agent, agent_person)
+    db.flush()
+    ha = headers(app, agent)
+    body = {"record_id": w["record"].id, "ground": "duplicate", "statement": "重复公示", "promise_acknowledged": True}
+    objection_id = client.post(URL, json=body, headers=ha).json["id"]
+    item = _item(db, objection_id)
+    client.post(f"{ITEMS}/{item.id}/decide", headers=w["ha"],
+                json={"outcome": "refuse", "refuse_reason": "incomplete", "reason": "请补充材料"})
+    assert client.get(f"{URL}/{objection_id}", headers=ha).status_code == 200
+
+    assert client.delete(f"/miniapp/v1/me/agencies/{agency.id}", headers=ha).status_code == 200  # gives it up
+    gone = client.get(f"{URL}/{objection_id}", headers=ha)
+    assert gone.status_code == 404 and gone.json["reason"] == "objection_not_found"
+    assert client.get(URL, headers=ha).json == []
+    late = client.post(f"{URL}/{objection_id}/supplement", headers=ha, json={"statement": "以前的经办人补充"})
+    assert late.status_code == 404
+    db.refresh(item)
+    assert item.state == "awaiting_applicant"

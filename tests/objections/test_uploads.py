@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import time
 import zlib
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from backend.uploads.models import Upload
 from tests.factories.cards import bound_account, headers
@@ -103,3 +104,66 @@ def test_upload_needs_a_login_and_a_file(client, h):
     assert missing.status_code == 422
     wrong_type = client.post(URL, json={"file": "x"}, headers=h)
     assert wrong_type.status_code == 415
+
+
+def _hex_objstm_pdf() -> bytes:
+    hidden = b"3 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj"
+    return (b"%PDF-1.5\n1 0 obj<</Type/ObjStm/N 1/First 4/Filter/ASCIIHexDecode>>stream\n" + hidden.hex().encode()
+            + b">\nendstream endobj\ntrailer<</Root 3 0 R>>\n%%EOF")
+
+
+@pytest.mark.parametrize("content", [
+    # the catalogue's /OpenAction inside a stream compressed twice (/Filter [/FlateDecode /FlateDecode])
+    b"%PDF-1.5\n1 0 obj<</Type/ObjStm/Filter[/FlateDecode/FlateDecode]>>stream\n"
+    + zlib.compress(zlib.compress(b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"))
+    + b"\nendstream endobj\ntrailer<<>>\n%%EOF",
+    # the same inside an object stream in hex (the scan cannot read it: refused, not let through)
+    _hex_objstm_pdf(),
+    # encrypted streams cannot be scanned either
+    pdf_bytes(b"/Encrypt 9 0 R "),
+], ids=["double-flate", "ascii-hex-objstm", "encrypted"])
+def test_a_pdf_hiding_active_content_from_the_scan_is_refused(client, db, h, content):
+    resp = _send(client, h, content, "hidden.pdf")
+    assert resp.status_code == 422, resp.json
+    assert resp.json["reason"] in ("upload_pdf_active_content", "upload_pdf_uncheckable") and resp.json["message"]
+    assert _count(db) == 0
+
+
+def test_a_pdf_full_of_stream_keywords_is_checked_quickly(client, db, h):
+    # ~1 MB of "stream" keywords: each one must not copy the rest of the file (that took minutes).
+    content = b"%PDF-1.4\n" + b"stream\n" * 150_000 + pdf_bytes()[9:]
+    started = time.monotonic()
+    resp = _send(client, h, content, "many.pdf")
+    assert time.monotonic() - started < 10
+    assert resp.status_code == 201, resp.json
+
+
+def test_an_account_cannot_pile_up_unused_uploads(client, db, h):
+    from backend.uploads.services import MAX_PENDING
+
+    for _ in range(MAX_PENDING):
+        assert _send(client, h, pdf_bytes(), "a.pdf").status_code == 201
+    more = _send(client, h, pdf_bytes(), "a.pdf")
+    assert more.status_code == 409 and more.json["reason"] == "uploads_pending_limit" and more.json["message"]
+    assert _count(db) == MAX_PENDING
+    db.execute(update(Upload).values(attached_to="objection:1"))  # cited in an objection: room again
+    assert _send(client, h, pdf_bytes(), "a.pdf").status_code == 201
+
+
+def test_ascii85_streams_are_read_not_refused(client, db, h):
+    import base64
+    import os
+
+    hidden = zlib.compress(b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>")
+    active = (b"%PDF-1.5\n1 0 obj<</Type/ObjStm/Filter[/ASCII85Decode/FlateDecode]>>stream\n"
+              + base64.a85encode(hidden, wrapcol=60) + b"~>\nendstream endobj\ntrailer<<>>\n%%EOF")
+    resp = _send(client, h, active, "a85.pdf")
+    assert resp.status_code == 422 and resp.json["reason"] == "upload_pdf_active_content"
+    if not os.path.exists("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"):
+        pytest.skip("the letter PDF needs the CJK font (fonts-wqy-microhei)")
+    from backend.commitments.letters import letter_pdf
+
+    # a commitment letter of our own (reportlab writes ASCII85 streams) is accepted as evidence
+    letter = letter_pdf(title="信用承诺书", text="本人承诺所报情况真实。", facts=[("承诺主体", "淮安区某公司")],
+                        verify_url="https://example.invalid/v/abc")
+    assert _send(client, h, letter, "承诺书.pdf").status_code == 201
