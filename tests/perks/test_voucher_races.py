@@ -18,12 +18,15 @@ from backend.common.actor import SYSTEM, Actor
 from backend.common.models import AuditEntry
 from backend.common.tokens import ACCOUNT_TOKEN, sign
 from backend.evaluation.models import Evaluation, EvaluationHistory
+from backend.evaluation.services import evaluate_subject
 from backend.intercept.models import InterceptCheck, InterceptHit
 from backend.perks import vouchers
 from backend.perks.models import Perk, Voucher
 from backend.perks.services import create_perk
 from backend.platform.db import make_engine
 from backend.platform.errors import DomainError
+from backend.sessions.models import AuthSession
+from backend.sessions.services import start_session
 from backend.staff.models import Department, OrgType, Role
 from backend.subjects.models import Account, Person, Subject
 from backend.subjects.services import register_person
@@ -69,6 +72,7 @@ def committed(app, database_url, redis_url):
         conn.execute(delete(Voucher).where(Voucher.perk_id == ids["perk"]))
         conn.execute(delete(Perk).where(Perk.id == ids["perk"]))
         conn.execute(text("DELETE FROM idempotency_keys"))
+        conn.execute(delete(AuthSession).where(AuthSession.account_id.in_(ids["accounts"])))
         conn.execute(delete(Account).where(Account.id.in_(ids["accounts"])))
         conn.execute(delete(EvaluationHistory).where(EvaluationHistory.subject_id == ids["person"]))
         conn.execute(delete(Evaluation).where(Evaluation.subject_id == ids["person"]))
@@ -123,6 +127,13 @@ def test_three_hundred_claims_across_two_apps_issue_exactly_the_quota(committed,
     apps = [create_app(make_config(database_url, redis_url)) for _ in range(2)]
     with Session(own) as s:
         code = s.get(Perk, ids["perk"]).code
+        # A token is good only with a live login session (backend.sessions): one per account.
+        sids = [start_session(s, ip="127.0.0.1", user_agent=None, ttl_seconds=3600, account_id=a).id
+                for a in ids["accounts"][:300]]
+        # The stored evaluation exists, as after the nightly rescoring: the race is about the quota.
+        # (Two first-ever evaluations of one person at once answer 409 conflict; see the closing note.)
+        evaluate_subject(s, ids["person"], cause="test")
+        s.commit()
     barrier = threading.Barrier(40)
     local = threading.local()
 
@@ -131,7 +142,7 @@ def test_three_hundred_claims_across_two_apps_issue_exactly_the_quota(committed,
         if not hasattr(local, "started"):
             local.started = True
             barrier.wait()  # 40 threads start together, then each keeps claiming
-        token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": ids["accounts"][i]})
+        token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": ids["accounts"][i], "sid": sids[i]})
         resp = app.test_client().post("/miniapp/v1/vouchers", json={"perk_code": code},
                                       headers={"Authorization": f"Bearer {token}"})
         return resp.status_code if resp.status_code != 409 else (409 if resp.json["reason"] == "quota_exhausted" else 0)
