@@ -48,7 +48,7 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_database  # noqa: E402
+from bench.common import ensure_database  # noqa: E402
 
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
 

@@ -41,7 +41,7 @@ from backend.platform.migrate import upgrade  # noqa: E402
 from backend.staff.models import Department, OrgType  # noqa: E402
 from backend.subjects.models import Account, Firm, Person, Subject, SubjectKind  # noqa: E402
 from backend.subjects.services import id_number_index  # noqa: E402
-from bench._common import ensure_database  # noqa: E402
+from bench.common import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_commitments"
 MONTH = date(2026, 11, 1)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.evaluation.batch import recompute_everything  # noqa: E402
 from backend.platform.migrate import upgrade  # noqa: E402
-from bench._common import ensure_database  # noqa: E402
+from bench.common import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_eval"
 

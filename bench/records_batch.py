@@ -36,7 +36,7 @@ from backend.records.models import CreditRecord  # noqa: E402
 from backend.staff.models import Department, OrgType  # noqa: E402
 from backend.subjects.models import Firm, Person, Subject, SubjectKind  # noqa: E402
 from backend.subjects.services import id_number_index  # noqa: E402
-from bench._common import ensure_database  # noqa: E402
+from bench.common import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_records"
 KINDS = ["admin_penalty", "admin_license", "admin_inspection", "admin_reward", "commitment_breach"]

@@ -4,7 +4,6 @@ item's department at once, on the card and in the public list, and verifiable (a
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 from sqlalchemy import func, select, update
@@ -183,9 +182,7 @@ def test_an_agent_signs_for_the_firm_and_a_person_for_themselves(app, client, db
     assert rep["person"].id_number not in verified.get_data(as_text=True)
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-                    and not os.environ.get("LETTER_FONT_PATH"),
-                    reason="no CJK TrueType font installed: run `make fonts` (fonts-wqy-microhei)")
+@pytest.mark.usefixtures("cjk_font")
 def test_the_letter_pdf_carries_the_chinese_text_and_the_hash(client, db, staff, rep):
     from pypdf import PdfReader
 
