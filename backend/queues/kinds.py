@@ -35,6 +35,13 @@ class QueueKind:
     outcomes: dict[str, dict[str, str]]
     handler: str  # "module:function"(session, actor, item, outcome, reason, data) -> Next
     outcome_labels: dict[str, str] = field(default_factory=dict)  # closing outcomes not decided by staff
+    # Staff roles, besides the credit office (all kinds) and auditors (read only), who work this kind
+    # in their own organisation's queue: department reviewers, a partner bank's loan officers …
+    worker_roles: tuple[str, ...] = ("dept_reviewer",)
+    # "module:function"(session, actor, item) -> ItemDescription: what a reviewer reads on the item's
+    # detail page (console) — facts, the records concerned, the evidence files. None: facts only
+    # from the item itself.
+    describe: str | None = None
 
     @property
     def open_states(self) -> frozenset[str]:
@@ -49,9 +56,31 @@ class QueueKind:
         return self.outcome_labels.get(outcome, outcome)
 
     def apply(self, *args, **kwargs) -> Next:
-        module, _, attr = self.handler.partition(":")
-        fn: Callable[..., Next] = getattr(importlib.import_module(module), attr)
+        fn: Callable[..., Next] = _resolve(self.handler)
         return fn(*args, **kwargs)
+
+    def description(self, *args, **kwargs) -> ItemDescription:
+        if self.describe is None:
+            return ItemDescription()
+        fn: Callable[..., ItemDescription] = _resolve(self.describe)
+        return fn(*args, **kwargs)
+
+
+def _resolve(ref: str) -> Callable:
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class ItemDescription:
+    """What a kind tells a reviewer about one item (its ``describe`` hook): labelled facts in reading
+    order (already masked as staff may see them), the credit records the item is about (the detail
+    page shows each with its history) and the uploaded evidence files (``uploads.id``) that belong to
+    it — the console serves only these files for this item, each view audited."""
+
+    facts: tuple[tuple[str, str], ...] = ()
+    record_ids: tuple[int, ...] = ()
+    upload_ids: tuple[int, ...] = ()
 
 
 KINDS: dict[str, QueueKind] = {

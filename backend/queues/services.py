@@ -45,17 +45,34 @@ from backend.staff.services import (
 )
 from backend.subjects.services import find_subject_id
 
-WRITE_ROLES = (Role.CREDIT_ADMIN, Role.DEPT_REVIEWER)
-READ_ROLES = (*WRITE_ROLES, Role.AUDITOR)
 NOTE_MAX = 1000
 
 
-def _writer(actor: Actor) -> None:
-    require_role(actor, WRITE_ROLES, "您的岗位没有办理待办事项的权限。")
+def _writer(actor: Actor, kind: str | None = None) -> None:
+    require_role(actor, (Role.CREDIT_ADMIN, *_worker_roles(kind)), "您的岗位没有办理待办事项的权限。")
 
 
-def _reader(actor: Actor) -> None:
-    require_role(actor, READ_ROLES, "您的岗位没有查看待办事项的权限。")
+def _reader(actor: Actor, kind: str | None = None) -> None:
+    require_role(actor, (Role.CREDIT_ADMIN, Role.AUDITOR, *_worker_roles(kind)), "您的岗位没有查看待办事项的权限。")
+
+
+def _worker_roles(kind: str | None) -> set[str]:
+    """The roles that work ``kind`` (any kind when None) in their own organisation's queue."""
+    kinds = [get_kind(kind)] if kind in KINDS else KINDS.values()
+    return {role for k in kinds for role in k.worker_roles}
+
+
+# Who may reach the queue endpoints at all; each call then checks the item's own kind.
+WRITE_ROLES = (Role.CREDIT_ADMIN, *sorted(_worker_roles(None)))
+READ_ROLES = (*WRITE_ROLES, Role.AUDITOR)
+
+
+def kinds_for(actor: Actor) -> list[str]:
+    """The kinds whose items ``actor`` may see: all for the credit office, auditors and jobs; for
+    other staff the kinds their role works (a bank's loan officer: loans only)."""
+    if actor.kind == "system" or actor.role in (Role.CREDIT_ADMIN, Role.AUDITOR):
+        return list(KINDS)
+    return [name for name, k in KINDS.items() if actor.role in k.worker_roles]
 
 
 def _not_found() -> NotFound:
@@ -160,7 +177,7 @@ def get_item(session: Session, actor: Actor, item_id: int) -> QueueItem:
     if item is None:
         raise _not_found()
     allowed = scoped_department_id(actor)
-    if allowed is not None and allowed != item.department_id:
+    if (allowed is not None and allowed != item.department_id) or item.kind not in kinds_for(actor):
         raise _not_found()
     return item
 
@@ -170,12 +187,15 @@ def list_items(session: Session, actor: Actor, *, kind: str | None = None, state
                subject_code: str | None = None, escalated: bool | None = None, page: int = 1,
                per_page: int = 20) -> Page:
     """The actor's queue: open items first by deadline (soonest first), then closed ones newest first."""
-    _reader(actor)
+    if kind and kind not in KINDS:
+        raise field_error("kind", "kind_invalid", "事项类别不正确。")
+    _reader(actor, kind)
     stmt = department_scoped(session, actor, select(QueueItem), QueueItem.department_id, department_code)
     if kind:
-        if kind not in KINDS:
-            raise field_error("kind", "kind_invalid", "事项类别不正确。")
         stmt = stmt.where(QueueItem.kind == kind)
+    visible = kinds_for(actor)
+    if len(visible) < len(KINDS):
+        stmt = stmt.where(QueueItem.kind.in_(visible))
     if state == "open":
         stmt = stmt.where(QueueItem.is_open.is_(True))
     elif state:
@@ -217,6 +237,7 @@ def claim(session: Session, actor: Actor, item_id: int) -> QueueItem:
     the other gets 409 ``item_claimed``. Claiming one's own item again changes nothing."""
     _writer(actor)
     item = get_item(session, actor, item_id)
+    _writer(actor, item.kind)
     if item.is_open and item.assignee_id == actor.id:
         return item
     session.flush()
@@ -240,6 +261,7 @@ def release(session: Session, actor: Actor, item_id: int, note: str | None = Non
     """Give a claimed item back to the department's queue (the holder, or the credit office)."""
     _writer(actor)
     item = get_item(session, actor, item_id)
+    _writer(actor, item.kind)
     note = clean_text(note, "note", "说明", False, NOTE_MAX)
     if not item.is_open:
         raise Conflict("queue_item_closed", "该事项已办结。")
@@ -262,6 +284,7 @@ def reassign(session: Session, actor: Actor, item_id: int, *, assignee_id: int |
     another department (``department_code``: credit office only; the new department claims it)."""
     _writer(actor)
     item = get_item(session, actor, item_id)
+    _writer(actor, item.kind)
     note = clean_text(note, "note", "说明", False, NOTE_MAX)
     if not item.is_open:
         raise Conflict("queue_item_closed", "该事项已办结。")
@@ -277,7 +300,7 @@ def reassign(session: Session, actor: Actor, item_id: int, *, assignee_id: int |
     if assignee_id is not None:
         user = session.get(StaffUser, assignee_id)
         if (user is None or not user.active or user.department_id != item.department_id
-                or str(user.role) not in {str(r) for r in WRITE_ROLES}):
+                or str(user.role) not in {Role.CREDIT_ADMIN, *_worker_roles(item.kind)}):
             raise field_error("assignee_id", "assignee_invalid", "接办人员应为该事项所属部门在岗的审核人员。")
         item.assignee_id = user.id
     item.updated_at = utcnow()
@@ -304,6 +327,7 @@ def decide(session: Session, actor: Actor, item_id: int, *, outcome: str, reason
     _writer(actor)
     today = today or china_today()
     item = item or get_item(session, actor, item_id)
+    _writer(actor, item.kind)
     spec = get_kind(item.kind)
     reason = clean_text(reason, "reason", "办理意见", False, NOTE_MAX)
     if not item.is_open:
