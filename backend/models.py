@@ -7,6 +7,7 @@ from backend.common import models as common_models  # noqa: F401
 from backend.evaluation import models as evaluation_models  # noqa: F401
 from backend.intercept import models as intercept_models  # noqa: F401
 from backend.lists import models as lists_models  # noqa: F401
+from backend.loans import models as loans_models  # noqa: F401
 from backend.objections import models as objections_models  # noqa: F401
 from backend.perks import models as perks_models  # noqa: F401
 from backend.platform import scheduler as scheduler_models  # noqa: F401

@@ -8,6 +8,7 @@ def blueprints():
     from miniapp_api.auth import blp as auth_blp
     from miniapp_api.card import blp as card_blp
     from miniapp_api.commitments import blp as commitments_blp
+    from miniapp_api.loans import blp as loans_blp
     from miniapp_api.me import blp as me_blp
     from miniapp_api.objections import blp as objections_blp
     from miniapp_api.perks import blp as perks_blp
@@ -22,4 +23,5 @@ def blueprints():
         objections_blp,
         commitments_blp,
         perks_blp,
+        loans_blp,
     ]

@@ -38,7 +38,9 @@ from backend.subjects.models import Firm, Person
 from backend.subjects.services import find_subject_id, id_number_index
 
 MAX_SUBJECTS = 10_000
-PURPOSES = ("check", "perk_claim", "voucher_redeem")
+# who asked: a department's system, a perk claim, a voucher redemption, a 信易贷 application or
+# decision (backend.loans), a 信易批 marking (backend.loans.approvals)
+PURPOSES = ("check", "perk_claim", "voucher_redeem", "loan_apply", "loan_decide", "approval_mark")
 CHECK_ROLES = (Role.CREDIT_ADMIN, Role.DEPT_REVIEWER, Role.BANK_PARTNER)
 LOG_ROLES = (Role.CREDIT_ADMIN, Role.AUDITOR)
 _CHUNK = 900  # bound parameters per IN (SQLite's classic limit is 999)

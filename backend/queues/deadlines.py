@@ -53,6 +53,11 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
         "agency.review.2026", "agency", "pending", 5, date(2026, 1, 1), None,
         "企业授权经办审核：信用办5个工作日内审核（本区自定，无上位时限）。",
     ),
+    DeadlineRule(
+        "loan.decide.2026", "loan", "pending", 5, date(2026, 1, 1), None,
+        "信易贷审批：合作银行收到申请后5个工作日内作出批准或不予批准的决定（本区自定，淮政办发〔2020〕80号 五(三)"
+        "要求为中小微企业提供方便快捷的信用产品，未规定时限）。",
+    ),
 )
 
 

@@ -106,6 +106,16 @@ KINDS: dict[str, QueueKind] = {
             handler="backend.subjects.agency:apply_queue_decision",
             outcome_labels={"withdrawn": "申请人撤回"},
         ),
+        QueueKind(
+            name="loan", label="信易贷申请",
+            states={"pending": "待银行审批", DONE: "已办结"},
+            initial="pending",
+            outcomes={"pending": {"approve": "批准贷款", "refuse": "不予批准"}},
+            handler="backend.loans.flow:apply_decision",
+            outcome_labels={"withdrawn": "申请企业撤回"},
+            worker_roles=("bank_partner",),
+            describe="backend.loans.flow:describe",
+        ),
     )
 }
 

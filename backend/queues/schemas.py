@@ -35,7 +35,7 @@ class QueueItemQuery(PageQuery):
 class QueueDecideIn(Schema):
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=30),
                             metadata={"description": "决定：异议 accept/refuse（受理阶段）、maintain/correct/revoke（核实阶段）；"
-                                                     "授权 approve/reject"})
+                                                     "授权 approve/reject；信易贷 approve/refuse"})
     reason = Text(max_len=1000, required=True, metadata={"description": "办理意见（申请人可见）"})
     # The codes belong to the kind (异议: backend.objections.models.RefuseReason), checked by its flow;
     # the engine's schema does not keep a copy of them.
@@ -45,6 +45,12 @@ class QueueDecideIn(Schema):
     lift_list_entries = fields.Boolean(load_default=False, metadata={"description": "更正时一并移出依据该信息的名单"})
     remedy = Text(max_len=1000, load_default=None, metadata={"description": "其他消除不良影响的措施"})
     valid_until = fields.Date(load_default=None, metadata={"description": "授权有效期至（授权事项）"})
+    # 信易贷 (kind loan, checked by backend.loans.flow): the approval's terms
+    approved_amount_yuan = fields.Integer(load_default=None, strict=True,
+                                          metadata={"description": "批准金额（元，不超过申请金额；信易贷）"})
+    annual_rate = fields.Decimal(load_default=None, allow_nan=False,
+                                 metadata={"description": "年利率（%，如 3.45；信易贷）"})
+    term_months = fields.Integer(load_default=None, strict=True, metadata={"description": "贷款期限（月；信易贷）"})
 
 
 class QueueReassignIn(Schema):

@@ -9,6 +9,7 @@ def blueprints():
     from backend.commitments.staff_api import blp as commitments_blp
     from backend.intercept.staff_api import blp as intercept_blp
     from backend.lists.staff_api import blp as lists_blp
+    from backend.loans.staff_api import blp as loans_blp
     from backend.objections.staff_api import blp as objections_blp
     from backend.perks.staff_api import blp as perks_blp
     from backend.queues.staff_api import blp as queues_blp
@@ -28,4 +29,5 @@ def blueprints():
         commitment_items_blp,
         intercept_blp,
         perks_blp,
+        loans_blp,
     ]
