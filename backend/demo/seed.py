@@ -75,6 +75,10 @@ DEMO_STAFF = (
     StaffSpec("auditor", "auditor-demo-2026", "审计员（演示）", "auditor", "FGW"),
     StaffSpec("jsyh.bank", "bank-demo-2026", "江苏银行信贷经理（演示）", "bank_partner", "JSYH"),
     StaffSpec("hmcs.merchant", "merchant-demo-2026", "惠民超市店长（演示）", "merchant", DEMO_MERCHANT["code"]),
+    # the second partner bank's loan officer (信易贷: each bank sees only its own applications) and the
+    # approval bureau's clerk (信易批 容缺受理 markers)
+    StaffSpec("hansh.bank", "hansh-demo-2026", "淮安农商行信贷经理（演示）", "bank_partner", "HANSH"),
+    StaffSpec("xzsp.reviewer", "xzsp-demo-2026", "行政审批局窗口审核员（演示）", "dept_reviewer", "XZSP"),
 )
 
 

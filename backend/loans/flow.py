@@ -23,19 +23,13 @@ from backend.common.text import field_error
 from backend.intercept.services import check_subjects
 from backend.loans.models import LOAN_STATUS_LABELS, LoanApplication, LoanStatus
 from backend.loans.rules import rules_by_code
+from backend.loans.services import bounded_int
 from backend.perks.models import Perk
 from backend.platform.db import commit_on_refusal, utcnow
 from backend.platform.errors import Forbidden
 from backend.queues.kinds import DONE, ItemDescription, Next
 from backend.queues.models import QueueItem
 from backend.subjects.models import Firm
-
-
-def _int(data: dict[str, Any], field: str, label: str, low: int, high: int, unit: str) -> int:
-    value = data.get(field)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise field_error(field, f"{field}_out_of_range", f"{label}应为{low}至{high}{unit}之间的整数。")
-    return value
 
 
 def _rate_bp(data: dict[str, Any], low: int, high: int) -> int:
@@ -61,9 +55,9 @@ def apply_decision(session: Session, actor: Actor, item: QueueItem, outcome: str
         label = "审批意见" if outcome == "approve" else "不予批准的原因"
         raise field_error("reason", "reason_required", f"请填写{label}，申请企业会看到。")
     if outcome == "approve":
-        amount = _int(data, "approved_amount_yuan", "批准金额（元）", 1, loan.amount_yuan, "元")
+        amount = bounded_int(data.get("approved_amount_yuan"), "approved_amount_yuan", "批准金额（元）", 1, loan.amount_yuan, "元")
         rate = _rate_bp(data, rules.min_rate_bp, rules.max_rate_bp)
-        term = _int(data, "term_months", "贷款期限（月）", 1, rules.max_term_months, "个月")
+        term = bounded_int(data.get("term_months"), "term_months", "贷款期限（月）", 1, rules.max_term_months, "个月")
         firm = session.get(Firm, loan.firm_id)
         perk = session.get(Perk, loan.perk_id)
         assert firm is not None and perk is not None  # foreign keys

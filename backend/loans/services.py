@@ -59,7 +59,8 @@ def _not_found() -> NotFound:
     return NotFound("loan_not_found", "没有找到该贷款申请。")
 
 
-def _bounded(value: Any, field: str, label: str, low: int, high: int, unit: str) -> int:
+def bounded_int(value: Any, field: str, label: str, low: int, high: int, unit: str) -> int:
+    """An integer in [low, high], else 422 ``<field>_out_of_range`` saying the bounds."""
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise field_error(field, f"{field}_out_of_range", f"{label}应为{low}至{high}{unit}之间的整数。")
     return value
@@ -88,8 +89,8 @@ def apply_for_loan(session: Session, actor: Actor, *, perk_code: str, firm_uscc:
         raise field_error("firm", "firm_required", "请选择申请贷款的企业（统一社会信用代码）。")
     firm = get_firm(session, firm_uscc)
     require_firm_agent(session, actor, firm)
-    amount = _bounded(amount_yuan, "amount_yuan", "申请金额（元）", rules.min_amount_yuan, rules.max_amount_yuan, "元")
-    term = _bounded(term_months, "term_months", "贷款期限（月）", 1, rules.max_term_months, "个月")
+    amount = bounded_int(amount_yuan, "amount_yuan", "申请金额（元）", rules.min_amount_yuan, rules.max_amount_yuan, "元")
+    term = bounded_int(term_months, "term_months", "贷款期限（月）", 1, rules.max_term_months, "个月")
     text = clean_text(purpose, "purpose", "贷款用途", True, rules.purpose_max)
     check = check_subjects(session, actor, [firm.uscc], perk.domain, purpose="loan_apply", perk_id=perk.id)
     if check.hits:
