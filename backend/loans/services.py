@@ -43,6 +43,7 @@ from backend.perks.services import perk_by_code
 from backend.platform.db import commit_on_refusal, utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound
 from backend.queues import services as queue
+from backend.queues.models import QueueItem
 from backend.records.queries import describe_departments
 from backend.staff.models import Role
 from backend.staff.services import department_scoped, require_role, scoped_department_id
@@ -232,6 +233,10 @@ def present_loans(session: Session, loans: list[LoanApplication], *, staff: bool
     perks = {p.id: p for p in session.execute(select(Perk).where(Perk.id.in_({x.perk_id for x in loans}))).scalars()}
     firms = {f.id: f for f in session.execute(select(Firm).where(Firm.id.in_({x.firm_id for x in loans}))).scalars()}
     banks = describe_departments(session, (x.bank_id for x in loans))
+    items = {}
+    if staff and loans:
+        items = {i.ref_id: i for i in session.execute(select(QueueItem).where(
+            QueueItem.kind == "loan", QueueItem.ref_id.in_([x.id for x in loans]))).scalars()}
     now = utcnow()
     out = []
     for x in loans:
@@ -247,7 +252,7 @@ def present_loans(session: Session, loans: list[LoanApplication], *, staff: bool
             "decided_at": x.decided_at,
         }
         if staff:
-            item = queue.item_for(session, "loan", x.id)
+            item = items.get(x.id)
             row.update(grade=x.grade, score=x.score, queue_item_id=item.id if item else None,
                        deadline=item.deadline if item else None)
         out.append(row)
