@@ -106,7 +106,6 @@ KINDS: dict[str, QueueKind] = {
             outcomes={"pending": {"approve": "同意授权", "reject": "不予授权"}},
             handler="backend.subjects.agency:apply_queue_decision",
             outcome_labels={"withdrawn": "申请人撤回"},
-            worker_roles=(),  # the credit office's own work (as the agency API: credit_admin only)
             describe="backend.subjects.agency:describe_queue_item",
         ),
     )
