@@ -97,6 +97,7 @@ KINDS: dict[str, QueueKind] = {
             },
             handler="backend.objections.flow:apply_decision",
             outcome_labels={"withdrawn": "申请人撤回"},
+            describe="backend.objections.review:describe_item",
         ),
         QueueKind(
             name="agency", label="企业授权经办",
@@ -105,6 +106,7 @@ KINDS: dict[str, QueueKind] = {
             outcomes={"pending": {"approve": "同意授权", "reject": "不予授权"}},
             handler="backend.subjects.agency:apply_queue_decision",
             outcome_labels={"withdrawn": "申请人撤回"},
+            describe="backend.subjects.agency:describe_queue_item",
         ),
         QueueKind(
             name="loan", label="信易贷申请",

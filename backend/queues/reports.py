@@ -15,10 +15,9 @@ from backend.common.clock import CHINA_TZ, china_today
 from backend.common.text import field_error
 from backend.platform.db import utcnow
 from backend.queues.models import QueueEvent, QueueItem
-from backend.queues.services import READ_ROLES
+from backend.queues.services import DUE_SOON_WORKING_DAYS, READ_ROLES
 from backend.staff.services import department_scoped, require_role
 
-DUE_SOON_WORKING_DAYS = 1  # due today or on the next working day: 即将到期
 STATS_MAX_DAYS = 366
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from backend.calendar.workdays import add_working_days
 from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
@@ -43,9 +44,13 @@ from backend.staff.services import (
     require_role,
     scoped_department_id,
 )
+from backend.subjects.models import Firm
 from backend.subjects.services import find_subject_id
 
 NOTE_MAX = 1000
+DUE_SOON_WORKING_DAYS = 1  # 即将到期: due today or on the next working day (as reports.deadline_flags)
+DUE_FILTERS = ("overdue", "soon", "ok")
+SORTS = ("deadline", "newest", "oldest")
 
 
 def _writer(actor: Actor, kind: str | None = None) -> None:
@@ -185,8 +190,14 @@ def get_item(session: Session, actor: Actor, item_id: int) -> QueueItem:
 def list_items(session: Session, actor: Actor, *, kind: str | None = None, state: str | None = None,
                department_code: str | None = None, mine: bool = False, overdue: bool | None = None,
                subject_code: str | None = None, escalated: bool | None = None, page: int = 1,
-               per_page: int = 20) -> Page:
-    """The actor's queue: open items first by deadline (soonest first), then closed ones newest first."""
+               per_page: int = 20, due: str | None = None, subject_name: str | None = None,
+               sort: str = "deadline") -> Page:
+    """The actor's queue: open items first by deadline (soonest first), then closed ones newest first.
+
+    ``due`` picks open items by deadline badge: ``overdue`` (before today), ``soon`` (today or the
+    next working day), ``ok`` (later, or no deadline). ``subject_name``: firms whose name contains
+    it (persons' names are encrypted: find a person by ID number, ``subject_code``). ``sort``:
+    ``deadline`` (default), ``newest`` / ``oldest`` (by when the item was opened)."""
     if kind and kind not in KINDS:
         raise field_error("kind", "kind_invalid", "事项类别不正确。")
     _reader(actor, kind)
@@ -210,8 +221,28 @@ def list_items(session: Session, actor: Actor, *, kind: str | None = None, state
         stmt = stmt.where(QueueItem.escalated_at.is_not(None) if escalated else QueueItem.escalated_at.is_(None))
     if subject_code:
         stmt = stmt.where(QueueItem.subject_id == (find_subject_id(session, subject_code) or -1))
-    return paginate(session, stmt, QueueItem.is_open.desc(), QueueItem.deadline.is_(None), QueueItem.deadline,
-                    QueueItem.updated_at.desc(), QueueItem.id, page=page, per_page=per_page)
+    if subject_name:
+        firms = select(Firm.id).where(Firm.name.contains(subject_name.strip()[:100], autoescape=True))
+        stmt = stmt.where(QueueItem.subject_id.in_(firms))
+    if due is not None:
+        if due not in DUE_FILTERS:
+            raise field_error("due", "due_invalid", "期限筛选无法识别。")
+        soon = add_working_days(session, today, DUE_SOON_WORKING_DAYS)
+        has_due = QueueItem.is_open.is_(True) & QueueItem.deadline.is_not(None)
+        stmt = stmt.where(QueueItem.is_open.is_(True), {
+            "overdue": has_due & (QueueItem.deadline < today),
+            "soon": has_due & (QueueItem.deadline >= today) & (QueueItem.deadline <= soon),
+            "ok": QueueItem.deadline.is_(None) | (QueueItem.deadline > soon),
+        }[due])
+    if sort not in SORTS:
+        raise field_error("sort", "sort_invalid", "排序方式无法识别。")
+    order = {
+        "deadline": (QueueItem.is_open.desc(), QueueItem.deadline.is_(None), QueueItem.deadline,
+                     QueueItem.updated_at.desc(), QueueItem.id),
+        "newest": (QueueItem.created_at.desc(), QueueItem.id.desc()),
+        "oldest": (QueueItem.created_at, QueueItem.id),
+    }[sort]
+    return paginate(session, stmt, *order, page=page, per_page=per_page)
 
 
 def timeline(session: Session, item_id: int) -> list[QueueEvent]:

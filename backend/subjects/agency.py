@@ -8,19 +8,20 @@ firm-facing feature (the card, commitments, objections, repair, 信易贷) calls
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
-from backend.common.clock import china_today
+from backend.common.clock import CHINA_TZ, china_today
+from backend.common.crypto import mask_id_number, mask_name
 from backend.common.paging import Page, paginate
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.queues import services as queue
-from backend.queues.kinds import DONE, Next
+from backend.queues.kinds import DONE, ItemDescription, Next
 from backend.subjects.models import Account, AgencyStatus, Firm, FirmAgency, Person
 from backend.subjects.services import get_firm
 
@@ -281,3 +282,24 @@ def apply_queue_decision(session: Session, actor: Actor, item, outcome: str, rea
     audit(session, actor, "agency.decide", "firm_agency", agency.id, firm_id=agency.firm_id,
           decision=status.value, valid_until=valid_until)
     return Next(DONE)
+
+
+def describe_queue_item(session: Session, actor: Actor, item) -> ItemDescription:
+    """The ``describe`` hook of kind ``agency``: the firm, the applicant (masked), what they wrote,
+    when they asked and — once decided — the authorisation's status and end date."""
+    agency = session.get(FirmAgency, item.ref_id)
+    if agency is None:
+        return ItemDescription()
+    requested = agency.requested_at
+    if requested.tzinfo is None:  # SQLite hands back naive UTC
+        requested = requested.replace(tzinfo=UTC)
+    facts = [
+        ("企业名称", agency.firm.name), ("统一社会信用代码", agency.firm.uscc),
+        ("申请人", mask_name(agency.person.name)), ("申请人证件号", mask_id_number(agency.person.id_number)),
+        ("职务", agency.role_title or "—"), ("申请说明", agency.evidence_note or "—"),
+        ("申请日期", requested.astimezone(CHINA_TZ).date().isoformat()),
+        ("授权状态", status_label(agency)),
+    ]
+    if agency.valid_until:
+        facts.append(("授权有效期至", agency.valid_until.isoformat()))
+    return ItemDescription(facts=tuple(facts))

@@ -19,7 +19,8 @@ from tests.queues.helpers import actor_of
 
 
 @pytest.fixture
-def committed(engine):
+def committed(app, engine):
+    # ``app``: building it configures the audit chain's keys, which open_item and claim write with.
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises every writer and the test harness shares one connection: two claims "
                     "at the same moment can only race on PostgreSQL")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 
 from backend.common.clock import china_today
 from backend.http.extensions import get_session
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, DomainError, Forbidden, NotFound
+from backend.records.models import RECORD_KIND_LABELS, SEVERITY_LABELS
 from backend.records.stats import publication_figures
 from backend.staff.console.queues import QUEUES, DecisionForm, QueueFilters
+from backend.staff.console.record_views import CORRECTABLE_FIELDS
 from backend.staff.console.web import (
     bp,
     console_actor,
@@ -19,6 +21,7 @@ from backend.staff.console.web import (
     first_submission,
     page,
     page_arg,
+    safe_next,
     staff_page,
 )
 from backend.staff.models import Role
@@ -27,6 +30,9 @@ from backend.staff.services import department_by_code, require_department_scope
 FIGURES_DAYS = 90
 OFFICE_ROLES = (Role.CREDIT_ADMIN, Role.AUDITOR)
 PER_PAGE_CHOICES = (20, 50, 100)
+FILE_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+# An evidence file opened on its own: nothing of it may run; the browser's PDF viewer and image view work.
+FILE_CSP = "default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
 def _queue(kind: str):
@@ -115,72 +121,126 @@ def queue(kind: str):
     try:
         rows, total = adapter.list(get_session(), console_actor(), filters, china_today())
     except DomainError as err:
-        if err.status in (401, 403):
+        if err.status in (401, 403) and not err.errors:
             raise
         rows, total = [], 0
-        errors.update({k: v[0] for k, v in field_errors(err).items()} or {"q": err.message})
+        aliases = {"subject_code": "q", "subject_name": "q", "department_code": "department", "due": "deadline"}
+        errors.update({k: v[0] for k, v in field_errors(err, aliases).items()} or {"q": err.message})
     pages = max(1, -(-total // filters.per_page))
     return page("queue.html", adapter=adapter, rows=rows, total=total, filters=filters, pages=pages,
-                errors=errors, args=request.args)
+                errors=errors, args=request.args, may_work=adapter.may_decide(console_actor()))
 
 
-def _detail_page(adapter, item_id: int, form: DecisionForm | None = None, status: int = 200, notice: str | None = None):
+def _detail_page(adapter, item_id: int, form: DecisionForm | None = None, status: int = 200,
+                 notice: str | None = None):
     detail = adapter.detail(get_session(), console_actor(), item_id, china_today())
     return page("queue_item.html", status, adapter=adapter, detail=detail, form=form or DecisionForm(),
-                notice=notice, back=request.args.get("back") or request.form.get("back"))
+                notice=notice, back=safe_next(request.args.get("back") or request.form.get("back")),
+                fields=CORRECTABLE_FIELDS, kinds=RECORD_KIND_LABELS, severities=SEVERITY_LABELS)
 
 
-@bp.route("/queues/<kind>/<int:item_id>")
+def _refused(adapter, item_id: int, err: Conflict):
+    """Someone else acted first (claimed, decided, the applicant withdrew): say so, show the item now."""
+    get_session().rollback()
+    return _detail_page(adapter, item_id, status=409, notice=err.message)
+
+
+@bp.route("/queues/<kind>/<int(max=2147483647):item_id>")
 @staff_page()
 def queue_item(kind: str, item_id: int):
     return _detail_page(_queue(kind), item_id)
 
 
-@bp.route("/queues/<kind>/<int:item_id>/decision", methods=["POST"])
+@bp.route("/queues/<kind>/<int(max=2147483647):item_id>/files/<int(max=2147483647):upload_id>")
+@staff_page()
+def queue_file(kind: str, item_id: int, upload_id: int):
+    """An evidence file of the item, opened in the browser (images inline, PDFs in its viewer). Only
+    the files the item's description names; every view is in the audit chain."""
+    upload = _queue(kind).evidence(get_session(), console_actor(), item_id, upload_id)
+    ext = FILE_EXTENSIONS.get(upload.media_type, "bin")
+    response = current_app.response_class(upload.content, mimetype=upload.media_type)
+    response.headers["Content-Disposition"] = f'inline; filename="evidence-{upload.id}.{ext}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    return response
+
+
+@bp.route("/queues/<kind>/<int(max=2147483647):item_id>/decision", methods=["POST"])
 @staff_page()
 def queue_decide(kind: str, item_id: int):
     adapter = _queue(kind)
     adapter.require_decider(console_actor())
     f = request.form
+    extra = {name: f.get(name, "")[:10_000] for name in (*CORRECTABLE_FIELDS, "remedy", "lift_list_entries")}
     form = DecisionForm(outcome=f.get("outcome", "")[:30], reason_choice=f.get("reason_choice", "")[:100],
-                        reason_text=f.get("reason_text", "")[:2000], valid_until=f.get("valid_until", "")[:20])
+                        reason_text=f.get("reason_text", "")[:2000], valid_until=f.get("valid_until", "")[:20],
+                        values=extra)
     if not first_submission():
         flash("该决定已提交过一次，未重复处理。", "info")
         return redirect(url_for("console.queue_item", kind=kind, item_id=item_id), code=303)
+    # As in a record correction: only the fields filled in are changes.
+    changes = {name: extra[name].strip() for name in CORRECTABLE_FIELDS if extra[name].strip()}
+    data = {**extra, "changes": changes, "reason_choice": form.reason_choice, "valid_until": form.valid_until,
+            "seen_state": f.get("seen_state", "")[:30]}
     try:
-        adapter.decide(get_session(), console_actor(), item_id, form.outcome, form.reason,
-                       {"valid_until": form.valid_until})
+        adapter.decide(get_session(), console_actor(), item_id, form.outcome, form.reason, data)
     except Conflict as err:
-        # Someone else decided (or the applicant withdrew) while this page was open: say so, show the result.
-        session = get_session()
-        session.rollback()
-        return _detail_page(adapter, item_id, status=409, notice=err.message)
+        return _refused(adapter, item_id, err)
     except NotFound:
         raise
     except DomainError as err:
-        if err.status in (401, 403):
+        if err.status in (401, 403) and not err.errors:
             raise
-        form.errors = field_errors(err, {"note": "reason_text"})
+        get_session().rollback()
+        form.errors = field_errors(err, {"reason": "reason_text", "note": "reason_text", "changes": "changes",
+                                         "refuse_reason": "reason_choice"})
         if not form.errors:
             form.errors = {"outcome": [err.message]}
         return _detail_page(adapter, item_id, form, status=err.status)
-    flash("已提交审核决定。", "success")
+    flash("已提交办理决定。", "success")
     return redirect(url_for("console.queue_item", kind=kind, item_id=item_id), code=303)
 
 
-@bp.route("/queues/<kind>/<int:item_id>/claim", methods=["POST"])
+def _act(kind: str, item_id: int, done: str, action) -> object:
+    adapter = _queue(kind)
+    if not first_submission():
+        flash("该操作已提交过一次，未重复处理。", "info")
+        return redirect(url_for("console.queue_item", kind=kind, item_id=item_id), code=303)
+    try:
+        action(adapter, get_session(), console_actor())
+    except Conflict as err:
+        return _refused(adapter, item_id, err)
+    except NotFound:
+        raise
+    except DomainError as err:
+        if err.status in (401, 403) and not err.errors:
+            raise
+        get_session().rollback()
+        return _detail_page(adapter, item_id, status=err.status, notice=err.message)
+    flash(done, "success")
+    return redirect(url_for("console.queue_item", kind=kind, item_id=item_id), code=303)
+
+
+@bp.route("/queues/<kind>/<int(max=2147483647):item_id>/claim", methods=["POST"])
 @staff_page()
 def queue_claim(kind: str, item_id: int):
-    adapter = _queue(kind)
-    try:
-        adapter.claim(get_session(), console_actor(), item_id)
-    except Conflict as err:
-        get_session().rollback()
-        flash(err.message, "warning")
-    else:
-        flash("已领取。", "success")
-    return redirect(url_for("console.queue_item", kind=kind, item_id=item_id), code=303)
+    return _act(kind, item_id, "已领取，由您办理。", lambda a, s, actor: a.claim(s, actor, item_id))
 
+
+@bp.route("/queues/<kind>/<int(max=2147483647):item_id>/release", methods=["POST"])
+@staff_page()
+def queue_release(kind: str, item_id: int):
+    note = request.form.get("note", "")[:2000]
+    return _act(kind, item_id, "已退回队列，其他人可以领取。", lambda a, s, actor: a.release(s, actor, item_id, note))
+
+
+@bp.route("/queues/<kind>/<int(max=2147483647):item_id>/reassign", methods=["POST"])
+@staff_page()
+def queue_reassign(kind: str, item_id: int):
+    f = request.form
+    assignee, department, note = f.get("assignee_id", "")[:12], f.get("department_code", "")[:32], f.get("note", "")[:2000]
+    return _act(kind, item_id, "已转办。", lambda a, s, actor: a.reassign(
+        s, actor, item_id, assignee=assignee, department=department, note=note))
 
 
 # The menu shows what the actor may open, decided by the same role lists the pages check.

@@ -1,37 +1,43 @@
 """Queue adapters: what the generic queue and detail pages need from one kind of staff work.
 
 The pages (``queue_views.py`` and ``templates/console/queue*.html``) know only :class:`QueueAdapter`.
-Today one kind exists, firm-agency authorisations (企业授权经办, :class:`AgencyQueue`, over
-``backend.subjects.agency``). The review-queue engine (``backend/queues``) plugs in with ONE more
-adapter here — an ``EngineQueue(kind)`` whose methods call ``backend.queues.services``
-(``list_items`` / ``get_item`` + ``timeline`` / ``claim`` / ``decide``) and read labels and outcomes
-from ``backend.queues.kinds.KINDS`` — registered in :data:`QUEUES` once per engine kind (异议申诉,
-信用修复, 承诺履约核查 …), replacing ``AgencyQueue`` when agency requests become engine items.
+Every kind of the review-queue engine (``backend.queues.kinds.KINDS``: 异议申诉, 企业授权经办, and
+what other contexts add — 信用修复, 信易贷 …) gets one page through ONE adapter, :class:`EngineQueue`,
+over ``backend.queues.services`` (list, read, timeline, claim, release, reassign, decide). A kind added
+to ``KINDS`` appears in the console without a console change; :data:`KIND_FORMS` only adds the
+optional extras of a kind's decision form (refusal reasons as choices, a record correction, dates).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Protocol
+from datetime import date, datetime
+from typing import Any, Protocol
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from backend.calendar.workdays import WorkCalendar, load_calendar
+from backend.calendar.workdays import add_working_days
+from backend.cards.services import Audience, load_card, render_card
 from backend.common.actor import Actor
-from backend.common.crypto import mask_id_number, mask_name
+from backend.common.audit import audit
 from backend.common.ids import normalize_code
-from backend.common.models import AuditEntry
-from backend.common.paging import paginate
-from backend.platform.errors import Conflict, NotFound, ValidationFailed
-from backend.staff.agency_api import ROLES as AGENCY_ROLES
-from backend.staff.models import StaffUser
+from backend.common.text import field_error
+from backend.objections.models import REFUSE_LABELS
+from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.queues import services as queue
+from backend.queues.deadlines import rule_by_code
+from backend.queues.kinds import DONE, KINDS
+from backend.queues.models import QueueItem
+from backend.queues.services import DUE_SOON_WORKING_DAYS
+from backend.records import services as records_svc
+from backend.records.queries import describe_departments, describe_subjects
+from backend.records.schemas import present_detail
+from backend.staff.models import ROLE_LABELS, Role, StaffUser
 from backend.staff.services import require_role
-from backend.subjects import agency as agency_svc
-from backend.subjects.models import AgencyStatus, Firm, FirmAgency
+from backend.uploads.models import Upload
+from backend.uploads.services import get_upload
 
-DUE_SOON_WORKING_DAYS = 1  # 即将到期: due today or on the next working day
 BADGES = {"ok": "正常", "soon": "即将到期", "overdue": "已逾期"}
 
 
@@ -74,6 +80,7 @@ class QueueRow:
     badge: Badge | None
     assignee: str | None = None
     department: str | None = None
+    assignee_id: int | None = None
 
 
 @dataclass
@@ -81,11 +88,20 @@ class QueueDetail:
     row: QueueRow
     facts: list[tuple[str, str]]
     timeline: list[tuple[datetime, str, str]]
-    outcomes: dict[str, str]  # empty when the item is closed
+    outcomes: dict[str, str]  # empty when the item is closed or the actor may not decide
     refusal_outcomes: frozenset[str] = frozenset()  # outcomes that need a reason
-    refusal_reasons: tuple[str, ...] = ()
+    reason_choices: dict[str, str] = field(default_factory=dict)  # value → label
     with_valid_until: bool = False
+    correction: str | None = None  # the outcome that corrects the record (asks for its changes)
     result: str | None = None  # how it ended, when closed
+    state: str = ""  # the state the page was rendered in (a stale page is recognised by it)
+    records: list[dict] = field(default_factory=list)  # each with its versions (``history``) and events
+    card: dict | None = None  # the subject's card as staff see it
+    files: list[Any] = field(default_factory=list)  # EvidenceFile
+    may_claim: bool = False
+    may_release: bool = False
+    colleagues: list[tuple[int, str]] = field(default_factory=list)  # reassign candidates
+    may_reroute: bool = False
 
 
 @dataclass
@@ -100,186 +116,319 @@ class QueueAdapter(Protocol):
     kind: str
     label: str
     states: dict[str, str]
+    default_state: str
     sorts: dict[str, str]
     can_claim: bool
     routed_to_departments: bool
 
     def require_reader(self, actor: Actor) -> None: ...
     def require_decider(self, actor: Actor) -> None: ...
+    def may_decide(self, actor: Actor) -> bool: ...
     def list(self, session: Session, actor: Actor, filters: QueueFilters, today: date) -> tuple[list[QueueRow], int]: ...
     def detail(self, session: Session, actor: Actor, item_id: int, today: date) -> QueueDetail: ...
+    def evidence(self, session: Session, actor: Actor, item_id: int, upload_id: int) -> Upload: ...
     def claim(self, session: Session, actor: Actor, item_id: int) -> None: ...
+    def release(self, session: Session, actor: Actor, item_id: int, note: str | None) -> None: ...
+    def reassign(self, session: Session, actor: Actor, item_id: int, *, assignee: str, department: str,
+                 note: str | None) -> None: ...
     def decide(self, session: Session, actor: Actor, item_id: int, outcome: str, reason: str | None,
-               form: dict[str, str]) -> None: ...
+               form: dict[str, Any]) -> None: ...
     def counts(self, session: Session, actor: Actor, today: date) -> QueueCounts: ...
 
 
-# --- 企业授权经办 -------------------------------------------------------------------------------
+# --- the review-queue engine's kinds ----------------------------------------------------------
 
-# 信用办5个工作日内审核（本区自定，无上位时限）: the same rule as the queue engine's agency.review.2026.
-AGENCY_REVIEW_WORKING_DAYS = 5
+
+@dataclass(frozen=True)
+class KindForm:
+    """Extras of one kind's decision form (a kind without a row gets outcome + free-text reason)."""
+
+    refusals: frozenset[str] = frozenset({"refuse", "reject", "deny", "decline"})  # need a reason
+    reason_choices: dict[str, str] = field(default_factory=dict)  # value → label, offered on refusal
+    # The handler's data key of the chosen reason (a code); None: the choice is put before the text.
+    choice_key: str | None = None
+    correction: str | None = None  # the outcome that corrects the record (its changes are asked)
+    with_valid_until: bool = False  # 授权有效期至 (agency approvals)
+
+
 AGENCY_REFUSAL_REASONS = (
     "材料不足以证明授权关系",
     "申请人与企业无关联",
     "企业已注销或吊销",
     "申请说明不清楚，请补充后重新申请",
 )
-AGENCY_LABELS = {AgencyStatus.PENDING: "待审核", AgencyStatus.APPROVED: "已授权",
-                 AgencyStatus.REJECTED: "未通过", AgencyStatus.REVOKED: "已撤销"}
-_AUDIT_LABELS = {"agency.request": "提交申请", "agency.decide": "作出审核决定", "agency.withdraw": "申请人撤回"}
+KIND_FORMS: dict[str, KindForm] = {
+    "objection": KindForm(refusals=frozenset({"refuse"}), choice_key="refuse_reason", correction="correct",
+                          reason_choices={code.value: label for code, label in REFUSE_LABELS.items()}),
+    "agency": KindForm(refusals=frozenset({"reject"}), reason_choices={r: r for r in AGENCY_REFUSAL_REASONS},
+                       with_valid_until=True),
+}
+ALL_STATE, OPEN_STATE = "all", "open"
+_EVENT_LABELS = {"create": "提交", "claim": "领取", "release": "退回队列", "reassign": "转办", "reroute": "改派部门",
+                 "decide": "作出决定", "close": "办结", "escalate": "逾期督办", "supplement": "申请人补正材料"}
+FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "图片", "image/png": "图片"}
 
 
-def _calendar(session: Session, today: date) -> WorkCalendar:
-    return load_calendar(session, today.year - 1, today.year + 1)
+@dataclass
+class EvidenceFile:
+    id: int
+    media_type: str
+    size: int
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type.startswith("image/")
+
+    @property
+    def label(self) -> str:
+        return f"{FILE_TYPES.get(self.media_type, '文件')}（{max(1, round(self.size / 1024))} KB）"
 
 
-def _requested_on(agency: FirmAgency) -> date:
-    from backend.common.clock import CHINA_TZ
-
-    at = agency.requested_at
-    return (at.astimezone(CHINA_TZ) if at.tzinfo else at).date()
-
-
-def _latest_start_with_deadline_before(cal: WorkCalendar, day: date, n: int) -> date:
-    """The latest request day whose deadline (n working days later) falls before ``day``."""
-    start = day
-    while cal.covers(start - timedelta(days=1)) and cal.add_working_days(start, n) >= day:
-        start -= timedelta(days=1)
-    return start
+def _person_ref(who: str, names: dict[str, str]) -> str:
+    if who.startswith("account:"):
+        return "申请人"
+    if who == "system":
+        return "系统"
+    return names.get(who, who)
 
 
-class AgencyQueue:
-    """企业授权经办审核 over ``backend.subjects.agency`` (credit office, as in the staff API)."""
+class EngineQueue:
+    """One kind of the review-queue engine (``backend.queues``): every call goes to its services,
+    which check role, department scope and state; labels, states and outcomes come from ``KINDS``."""
 
-    kind = "agency"
-    label = "企业授权"
-    states = {"pending": "待审核", "approved": "已授权", "rejected": "未通过", "revoked": "已撤销", "all": "全部"}
-    sorts = {"deadline": "期限最近在前", "newest": "最新申请在前", "firm": "按企业名称"}
-    can_claim = False  # authorisations are decided directly; there is no assignment to take
-    routed_to_departments = False
+    can_claim = True
+    sorts = {"deadline": "期限最近在前", "newest": "最新在前", "oldest": "最早在前"}
+    default_state = OPEN_STATE
 
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.spec = KINDS[kind]
+        self.label = self.spec.label
+        self.form = KIND_FORMS.get(kind, KindForm())
+        open_states = {k: v for k, v in self.spec.states.items() if k != DONE}
+        self.states = {OPEN_STATE: "未办结", **open_states, DONE: self.spec.states.get(DONE, "已办结"),
+                       ALL_STATE: "全部"}
+        # Kinds worked by department reviewers are routed to departments: the filter makes sense.
+        self.routed_to_departments = "dept_reviewer" in self.spec.worker_roles
+
+    # who
     def require_reader(self, actor: Actor) -> None:
-        require_role(actor, AGENCY_ROLES, "企业授权审核由信用办管理员办理。")
+        if self.kind not in queue.kinds_for(actor):
+            raise Forbidden("role_forbidden", f"您的岗位不办理{self.label}事项。")
+
+    def may_decide(self, actor: Actor) -> bool:
+        return actor.role == Role.CREDIT_ADMIN or actor.role in self.spec.worker_roles
 
     def require_decider(self, actor: Actor) -> None:
-        require_role(actor, AGENCY_ROLES, "企业授权审核由信用办管理员办理。")
+        require_role(actor, (Role.CREDIT_ADMIN, *self.spec.worker_roles), f"您的岗位没有办理{self.label}事项的权限。")
 
-    def _row(self, agency: FirmAgency, cal: WorkCalendar, today: date) -> QueueRow:
-        status = AgencyStatus(agency.status)
-        deadline = cal.add_working_days(_requested_on(agency), AGENCY_REVIEW_WORKING_DAYS)
-        badge = (deadline_badge(deadline, today, cal.add_working_days(today, DUE_SOON_WORKING_DAYS))
-                 if status == AgencyStatus.PENDING else None)
-        return QueueRow(
-            id=agency.id, title=f"{mask_name(agency.person.name)} 申请经办", subject_code=agency.firm.uscc,
-            subject_name=agency.firm.name, state=status.value, state_label=AGENCY_LABELS[status],
-            opened_at=agency.requested_at, deadline=deadline if status == AgencyStatus.PENDING else None,
-            badge=badge,
-        )
+    # reading
+    def _rows(self, session: Session, items: list[QueueItem], today: date) -> list[QueueRow]:
+        subjects = describe_subjects(session, (i.subject_id for i in items if i.subject_id))
+        departments = describe_departments(session, (i.department_id for i in items))
+        names = staff_names(session, [f"staff:{i.assignee_id}" for i in items if i.assignee_id])
+        soon = add_working_days(session, today, DUE_SOON_WORKING_DAYS)
+        rows = []
+        for i in items:
+            subject = subjects.get(i.subject_id or 0, {})
+            rows.append(QueueRow(
+                id=i.id, title=f"{self.label} 第{i.id}号", subject_code=subject.get("code", "—"),
+                subject_name=subject.get("name", "—"), state=i.state,
+                state_label=self.spec.states.get(i.state, i.state), opened_at=i.created_at,
+                deadline=i.deadline if i.is_open else None,
+                badge=deadline_badge(i.deadline, today, soon) if i.is_open else None,
+                assignee=names.get(f"staff:{i.assignee_id}") if i.assignee_id else None,
+                department=departments.get(i.department_id, {}).get("short_name"),
+                assignee_id=i.assignee_id,
+            ))
+        return rows
+
+    def _query(self, filters: QueueFilters) -> dict[str, Any]:
+        state = filters.state or OPEN_STATE
+        args: dict[str, Any] = {"kind": self.kind, "state": None if state == ALL_STATE else state,
+                                "department_code": filters.department, "mine": filters.mine,
+                                "due": filters.deadline, "sort": filters.sort}
+        if filters.q:
+            code = normalize_code(filters.q)
+            if len(code) in (15, 18) and code.isalnum() and any(c.isdigit() for c in code):
+                args["subject_code"] = code  # a code: a mistyped one is a 422 with the reason
+            else:
+                args["subject_name"] = filters.q
+        return args
 
     def list(self, session, actor, filters, today):
         self.require_reader(actor)
-        state = filters.state or "pending"
-        stmt = select(FirmAgency).join(Firm, Firm.id == FirmAgency.firm_id).options(
-            selectinload(FirmAgency.firm), selectinload(FirmAgency.person))
-        if state != "all":
-            if state not in self.states:
-                raise ValidationFailed("state_invalid", "状态无法识别。", errors={"state": ["状态无法识别。"]})
-            stmt = stmt.where(FirmAgency.status == AgencyStatus(state))
-        if filters.q:
-            code = normalize_code(filters.q)
-            stmt = stmt.where(or_(Firm.uscc == code, Firm.name.contains(filters.q.strip()[:100], autoescape=True)))
-        if filters.mine:
-            stmt = stmt.where(FirmAgency.decided_by_id == actor.id)
-        cal = _calendar(session, today)
-        if filters.deadline in BADGES:
-            # Deadlines follow the request day: each badge is a range of request days.
-            stmt = stmt.where(FirmAgency.status == AgencyStatus.PENDING)
-            overdue_until = _latest_start_with_deadline_before(cal, today, AGENCY_REVIEW_WORKING_DAYS)
-            soon_day = cal.add_working_days(today, DUE_SOON_WORKING_DAYS) + timedelta(days=1)
-            soon_until = _latest_start_with_deadline_before(cal, soon_day, AGENCY_REVIEW_WORKING_DAYS)
-            requested = FirmAgency.requested_at
-            # Day boundaries in China time, compared on the stored UTC instants.
-            bound = _china_midnight_utc
-            if filters.deadline == "overdue":
-                stmt = stmt.where(requested < bound(overdue_until))
-            elif filters.deadline == "soon":
-                stmt = stmt.where(requested >= bound(overdue_until), requested < bound(soon_until))
-            else:
-                stmt = stmt.where(requested >= bound(soon_until))
-        order = {
-            "newest": (FirmAgency.requested_at.desc(), FirmAgency.id.desc()),
-            "firm": (Firm.name, FirmAgency.id),
-        }.get(filters.sort, (FirmAgency.requested_at, FirmAgency.id))
-        result = paginate(session, stmt, *order, page=filters.page, per_page=filters.per_page)
-        return [self._row(a, cal, today) for a in result.items], result.total
+        result = queue.list_items(session, actor, page=filters.page, per_page=filters.per_page,
+                                  **self._query(filters))
+        return self._rows(session, list(result.items), today), result.total
 
-    def _get(self, session: Session, item_id: int) -> FirmAgency:
-        agency = session.get(FirmAgency, item_id)
-        if agency is None:
-            raise NotFound("agency_not_found", "没有找到该授权申请。")
-        return agency
+    def counts(self, session, actor, today):
+        def total(**kw) -> int:
+            return queue.list_items(session, actor, kind=self.kind, state=OPEN_STATE, per_page=1, **kw).total
+
+        return QueueCounts(open=total(), due_soon=total(due="soon"), overdue=total(due="overdue"),
+                           mine=total(mine=True))
+
+    def _item(self, session: Session, actor: Actor, item_id: int) -> QueueItem:
+        self.require_reader(actor)
+        item = queue.get_item(session, actor, item_id)
+        if item.kind != self.kind:
+            raise NotFound("queue_item_not_found", "没有找到该待办事项。")
+        return item
+
+    def _timeline(self, session: Session, item: QueueItem) -> list[tuple[datetime, str, str]]:
+        events = queue.timeline(session, item.id)
+        names = staff_names(session, [e.actor for e in events])
+        out = []
+        for e in events:
+            what = _EVENT_LABELS.get(e.action, e.action)
+            outcome = (e.details or {}).get("outcome")
+            if outcome:
+                what += f"：{self.spec.label_of(outcome)}"
+            if e.to_state and e.from_state and e.to_state != e.from_state:
+                what += f"（{self.spec.states.get(e.from_state, e.from_state)} → {self.spec.states.get(e.to_state, e.to_state)}）"
+            if e.note:
+                what += f" — {e.note}"
+            out.append((e.at, _person_ref(e.actor, names), what))
+        return out
+
+    def _result(self, session: Session, item: QueueItem) -> str | None:
+        if item.is_open:
+            return None
+        text = self.spec.label_of(item.outcome) or self.spec.states.get(DONE, "已办结")
+        last = next((e for e in reversed(queue.timeline(session, item.id)) if e.action in ("decide", "close")), None)
+        if last is not None and last.note:
+            text += f"：{last.note}"
+        return text
 
     def detail(self, session, actor, item_id, today):
-        self.require_reader(actor)
-        agency = self._get(session, item_id)
-        cal = _calendar(session, today)
-        row = self._row(agency, cal, today)
-        facts = [
-            ("企业名称", agency.firm.name), ("统一社会信用代码", agency.firm.uscc),
-            ("申请人", mask_name(agency.person.name)), ("申请人证件号", mask_id_number(agency.person.id_number)),
-            ("职务", agency.role_title or "—"), ("申请说明", agency.evidence_note or "—"),
-        ]
-        if agency.valid_until:
-            facts.append(("授权有效期至", agency.valid_until.isoformat()))
-        entries = session.execute(
-            select(AuditEntry).where(AuditEntry.target_type == "firm_agency", AuditEntry.target_id == str(agency.id))
-            .order_by(AuditEntry.id)
-        ).scalars()
-        timeline = [(e.at, e.actor, _AUDIT_LABELS.get(e.action, e.action)) for e in entries]
-        names = staff_names(session, [who for _, who, _ in timeline])
-        timeline = [(at, names.get(who, "申请人" if who.startswith("account:") else who), what)
-                    for at, who, what in timeline]
-        pending = agency.status == AgencyStatus.PENDING
-        result = None
-        if not pending:
-            result = AGENCY_LABELS[AgencyStatus(agency.status)]
-            if agency.decision_note:
-                result += f"：{agency.decision_note}"
+        item = self._item(session, actor, item_id)
+        row = self._rows(session, [item], today)[0]
+        described = self.spec.description(session, actor, item)
+        facts = [*described.facts, ("办理单位", row.department or "—"), ("办理人", row.assignee or "未领取")]
+        rule = rule_by_code(item.deadline_rule) if item.is_open and item.deadline_rule else None
+        if rule is not None:
+            facts.append(("期限依据", rule.basis))
+        outcomes = dict(self.spec.outcomes.get(item.state, {})) if item.is_open and self.may_decide(actor) else {}
+        staff = actor.id if actor.is_staff else None
         return QueueDetail(
-            row=row, facts=facts, timeline=timeline,
-            outcomes={"approve": "同意授权", "reject": "不予授权"} if pending else {},
-            refusal_outcomes=frozenset({"reject"}), refusal_reasons=AGENCY_REFUSAL_REASONS,
-            with_valid_until=True, result=result,
+            row=row, facts=facts, timeline=self._timeline(session, item), outcomes=outcomes,
+            refusal_outcomes=self.form.refusals & set(outcomes), reason_choices=self.form.reason_choices,
+            with_valid_until=self.form.with_valid_until and bool(outcomes),
+            correction=self.form.correction if self.form.correction in outcomes else None,
+            result=self._result(session, item), state=item.state,
+            records=[self._record(session, rid) for rid in described.record_ids],
+            card=staff_card(session, item.subject_id),
+            files=self._files(session, described.upload_ids),
+            may_claim=item.is_open and item.assignee_id is None and self.may_decide(actor),
+            may_release=item.is_open and item.assignee_id is not None and self.may_decide(actor)
+            and (item.assignee_id == staff or actor.role == Role.CREDIT_ADMIN),
+            colleagues=self._colleagues(session, item) if item.is_open and self.may_decide(actor) else [],
+            may_reroute=item.is_open and actor.role == Role.CREDIT_ADMIN,
         )
 
+    @staticmethod
+    def _record(session: Session, record_id: int) -> dict:
+        # The item's own scope check (get_item) covers its records: the record objected to is the
+        # department's, and the credit office sees all.
+        record = records_svc.get_record(session, record_id)
+        history = records_svc.record_history(session, record_id)
+        return present_detail(session, record, history, records_svc.record_events(session, [r.id for r in history]))
+
+    @staticmethod
+    def _files(session: Session, upload_ids: tuple[int, ...]) -> list[EvidenceFile]:
+        if not upload_ids:
+            return []
+        rows = session.execute(select(Upload.id, Upload.media_type, Upload.size).where(Upload.id.in_(upload_ids)))
+        found = {i: EvidenceFile(i, t, s) for i, t, s in rows}
+        return [found[i] for i in upload_ids if i in found]
+
+    def _colleagues(self, session: Session, item: QueueItem) -> list[tuple[int, str]]:
+        roles = {Role.CREDIT_ADMIN.value, *self.spec.worker_roles}
+        users = session.execute(
+            select(StaffUser).where(StaffUser.department_id == item.department_id, StaffUser.active.is_(True))
+            .order_by(StaffUser.display_name, StaffUser.id)
+        ).scalars()
+        return [(u.id, f"{u.display_name}（{ROLE_LABELS[u.role]}）") for u in users
+                if str(u.role) in roles and u.id != item.assignee_id]
+
+    def evidence(self, session: Session, actor: Actor, item_id: int, upload_id: int) -> Upload:
+        """One evidence file named by this item's description — no other upload — each view audited."""
+        item = self._item(session, actor, item_id)
+        if upload_id not in self.spec.description(session, actor, item).upload_ids:
+            raise NotFound("upload_not_found", "没有找到该材料。")
+        upload = get_upload(session, upload_id)
+        audit(session, actor, "upload.view", "upload", upload.id, queue_item_id=item.id, kind=self.kind,
+              ref_id=item.ref_id)
+        return upload
+
+    # acting
     def claim(self, session, actor, item_id):
-        raise Conflict("claim_unsupported", "企业授权申请无需领取，可直接审核。")
+        self._item(session, actor, item_id)
+        queue.claim(session, actor, item_id)
+
+    def release(self, session: Session, actor: Actor, item_id: int, note: str | None) -> None:
+        self._item(session, actor, item_id)
+        queue.release(session, actor, item_id, note=note)
+
+    def reassign(self, session: Session, actor: Actor, item_id: int, *, assignee: str, department: str,
+                 note: str | None) -> None:
+        self._item(session, actor, item_id)
+        assignee_id = None
+        if assignee.strip():
+            try:
+                assignee_id = int(assignee)
+            except ValueError:
+                raise field_error("assignee_id", "assignee_invalid", "请从列表中选择接办人员。") from None
+        queue.reassign(session, actor, item_id, assignee_id=assignee_id,
+                       department_code=department.strip()[:32] or None, note=note)
 
     def decide(self, session, actor, item_id, outcome, reason, form):
         self.require_decider(actor)
-        if outcome not in ("approve", "reject"):
-            raise ValidationFailed("outcome_required", "请选择审核结果。", errors={"outcome": ["请选择审核结果。"]})
-        valid_until = None
-        raw = (form.get("valid_until") or "").strip()
-        if outcome == "approve" and raw:
-            try:
-                valid_until = date.fromisoformat(raw)
-            except ValueError:
-                msg = "日期格式不正确，请按“2027-12-31”的格式填写。"
-                raise ValidationFailed("valid_until_invalid", msg, errors={"valid_until": [msg]}) from None
-        agency_svc.decide_agency(session, actor, item_id, approve=outcome == "approve", note=reason,
-                                 valid_until=valid_until)
+        item = self._item(session, actor, item_id)
+        seen = form.get("seen_state") or item.state
+        if not item.is_open or item.state != seen:
+            now = self.spec.states.get(item.state, item.state)
+            raise Conflict("queue_item_changed", f"该事项已由其他工作人员处理（现为“{now}”），请查看下方的最新结果。")
+        data: dict[str, Any] = {}
+        choice = (form.get("reason_choice") or "").strip()
+        if choice and choice not in self.form.reason_choices:
+            raise field_error("reason_choice", "reason_choice_invalid", "请从列表中选择原因。")
+        if self.form.choice_key:
+            if choice:
+                data[self.form.choice_key] = choice
+        elif choice:
+            reason = "：".join(p for p in (choice, reason) if p)
+        if outcome in self.form.refusals and not reason:
+            raise field_error("reason", "reason_required", "不予通过时请填写原因，申请人会看到。")
+        if outcome and outcome == self.form.correction:
+            data["changes"] = dict(form.get("changes") or {})
+            data["lift_list_entries"] = form.get("lift_list_entries") == "1"
+            data["remedy"] = (form.get("remedy") or "").strip() or None
+        if self.form.with_valid_until and outcome not in self.form.refusals:
+            raw = (form.get("valid_until") or "").strip()
+            if raw:
+                try:
+                    data["valid_until"] = date.fromisoformat(raw)
+                except ValueError:
+                    msg = "日期格式不正确，请按“2027-12-31”的格式填写。"
+                    raise ValidationFailed("valid_until_invalid", msg, errors={"valid_until": [msg]}) from None
+        queue.decide(session, actor, item.id, outcome=outcome, reason=reason, data=data, item=item)
 
-    def counts(self, session, actor, today):
-        rows, total = self.list(session, actor, QueueFilters(state="pending", per_page=500), today)
-        return QueueCounts(open=total, due_soon=sum(1 for r in rows if r.badge and r.badge.code == "soon"),
-                           overdue=sum(1 for r in rows if r.badge and r.badge.code == "overdue"))
+
+def staff_card(session: Session, subject_id: int | None) -> dict | None:
+    """The subject's 信用名片 as staff see it: the owner's view (every current record with its status,
+    lists, evaluation) with the identity masked — the cards context's own assembly, no second card."""
+    if subject_id is None:
+        return None
+    try:
+        return render_card(load_card(session, subject_id), Audience.OWNER, unmasked=False)
+    except NotFound:
+        return None
 
 
 def staff_names(session: Session, refs) -> dict[str, str]:
     """``{"staff:3": "张三（信用办管理员）"}`` for the staff refs among ``refs`` (one query)."""
-    from backend.staff.models import ROLE_LABELS
-
     ids = {int(r.split(":", 1)[1]) for r in refs if r.startswith("staff:") and r.split(":", 1)[1].isdigit()}
     if not ids:
         return {}
@@ -287,25 +436,21 @@ def staff_names(session: Session, refs) -> dict[str, str]:
     return {f"staff:{u.id}": f"{u.display_name}（{ROLE_LABELS[u.role]}）" for u in users}
 
 
-def _china_midnight_utc(day: date) -> datetime:
-    from backend.common.clock import CHINA_TZ
-
-    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
-
-
-# Every queue page the console shows, in menu order. The engine's kinds are added here.
-QUEUES: dict[str, QueueAdapter] = {q.kind: q for q in (AgencyQueue(),)}
+# Every queue page the console shows, in the engine's order: one per kind of KINDS.
+QUEUES: dict[str, QueueAdapter] = {kind: EngineQueue(kind) for kind in KINDS}
 
 
 @dataclass
 class DecisionForm:
+    """What the person typed into the decision form, kept when it comes back with errors."""
+
     outcome: str = ""
     reason_choice: str = ""
     reason_text: str = ""
     valid_until: str = ""
+    values: dict[str, str] = field(default_factory=dict)  # the record correction's fields, remedy …
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def reason(self) -> str | None:
-        parts = [p for p in (self.reason_choice.strip(), self.reason_text.strip()) if p]
-        return "：".join(parts) or None
+        return self.reason_text.strip() or None

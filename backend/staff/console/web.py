@@ -290,7 +290,7 @@ def _protect() -> None:
 @bp.after_request
 def _headers(response):
     h = response.headers
-    h["Content-Security-Policy"] = CSP
+    h.setdefault("Content-Security-Policy", CSP)  # an evidence file sets its own (queue_views.FILE_CSP)
     h["X-Frame-Options"] = "DENY"
     h["X-Content-Type-Options"] = "nosniff"
     h["Referrer-Policy"] = "same-origin"

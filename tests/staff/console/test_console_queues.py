@@ -1,16 +1,19 @@
-"""Queue pages on the firm-agency queue: list with badges and filters, detail, decision, stale pages, roles."""
+"""Queue pages on the firm-agency queue (an engine kind, EngineQueue("agency")): list with badges and
+filters, detail, decision, stale pages, roles. Items are addressed by their queue item id."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import update
 
 from backend.common.actor import Actor
-from backend.common.clock import CHINA_TZ
+from backend.common.clock import china_today
+from backend.queues.models import QueueItem
+from backend.queues.services import item_for
 from backend.staff.console.queues import deadline_badge
 from backend.subjects.agency import decide_agency
-from backend.subjects.models import AgencyStatus, FirmAgency
+from backend.subjects.models import AgencyStatus
 from tests.staff.console.conftest import make_agency
 from tests.staff.console.helpers import login, post, text
 
@@ -25,9 +28,14 @@ def test_badges():
     assert deadline_badge(None, today, soon) is None
 
 
+def item_of(db, agency) -> int:
+    return item_for(db, "agency", agency.id).id
+
+
 def _age(db, agency, days: int) -> None:
-    at = datetime.now(CHINA_TZ) - timedelta(days=days)
-    db.execute(update(FirmAgency).where(FirmAgency.id == agency.id).values(requested_at=at))
+    """The request's review deadline ``days`` ago (it was filed long ago)."""
+    db.execute(update(QueueItem).where(QueueItem.id == item_of(db, agency))
+               .values(deadline=china_today() - timedelta(days=days)))
     db.flush()
 
 
@@ -38,11 +46,14 @@ def test_queue_lists_pending_requests_with_deadline_badges_and_filters(client, d
     login(client, "office.admin")
     html = text(client.get("/staff/queues/agency"))
     assert "企业授权" in html and firm.uscc in html and "已逾期" in html and "正常" in html
-    assert "陈经办" not in html and "陈*" in html  # applicants masked, as in the API
+    assert "陈经办" not in html  # applicants are not in the list
+    old_id, new_id = item_of(db, old), item_of(db, agency)
     overdue = text(client.get("/staff/queues/agency", query_string={"deadline": "overdue"}))
-    assert f"/staff/queues/agency/{old.id}?" in overdue and f"/staff/queues/agency/{agency.id}?" not in overdue
+    assert f"/staff/queues/agency/{old_id}?" in overdue and f"/staff/queues/agency/{new_id}?" not in overdue
     normal = text(client.get("/staff/queues/agency", query_string={"deadline": "ok"}))
-    assert f"/staff/queues/agency/{agency.id}?" in normal and f"/staff/queues/agency/{old.id}?" not in normal
+    assert f"/staff/queues/agency/{new_id}?" in normal and f"/staff/queues/agency/{old_id}?" not in normal
+    detail = text(client.get(f"/staff/queues/agency/{new_id}"))
+    assert "陈经办" not in detail and "陈*" in detail  # masked on the detail page, as in the API
     by_name = text(client.get("/staff/queues/agency", query_string={"q": "控制台测试"}))
     assert "共 2 条" in by_name
     assert "共 0 条" in text(client.get("/staff/queues/agency", query_string={"q": "没有这家"}))
@@ -55,7 +66,7 @@ def test_queue_lists_pending_requests_with_deadline_badges_and_filters(client, d
 def test_refusal_needs_a_reason_then_the_result_shows(client, db, admin, agency):
     db.flush()
     login(client, "office.admin")
-    url = f"/staff/queues/agency/{agency.id}"
+    url = f"/staff/queues/agency/{item_of(db, agency)}"
     assert "本人为公司财务负责人" in text(client.get(url))
     resp = post(client, f"{url}/decision", {"outcome": "reject", "reason_text": ""}, page=url)
     assert resp.status_code == 422 and 'id="err-reason_text"' in text(resp)
@@ -65,7 +76,8 @@ def test_refusal_needs_a_reason_then_the_result_shows(client, db, admin, agency)
                                             "reason_text": "请由法定代表人授权"}, page=url)
     assert resp.status_code == 303
     page = text(client.get(url))
-    assert "未通过：申请人与企业无关联：请由法定代表人授权" in page and "提交决定" not in page
+    assert "不予授权：申请人与企业无关联：请由法定代表人授权" in page and "提交决定" not in page
+    assert "未通过" in page  # 授权状态
     db.refresh(agency)
     assert agency.status == AgencyStatus.REJECTED
 
@@ -77,19 +89,20 @@ def test_a_stale_page_says_someone_else_decided(client, db, admin, agency, offic
     other = make_staff(db, Role.CREDIT_ADMIN, office)
     db.flush()
     login(client, "office.admin")
-    url = f"/staff/queues/agency/{agency.id}"
-    client.get(url)
+    url = f"/staff/queues/agency/{item_of(db, agency)}"
+    seen = text(client.get(url))
+    assert 'name="seen_state" value="pending"' in seen
     decide_agency(db, Actor("staff", other.id, role="credit_admin"), agency.id, approve=True)
     db.flush()
-    resp = post(client, f"{url}/decision", {"outcome": "approve"}, page="/staff/")
-    assert resp.status_code == 409 and "已处理" in text(resp) and 'id="stale-notice"' in text(resp)
-    assert "已授权" in text(resp)
+    resp = post(client, f"{url}/decision", {"outcome": "approve", "seen_state": "pending"}, page="/staff/")
+    assert resp.status_code == 409 and "已由其他工作人员处理" in text(resp) and 'id="stale-notice"' in text(resp)
+    assert "已授权" in text(resp) and "同意授权" in text(resp)
 
 
 def test_approve_with_a_bad_date_keeps_the_form(client, db, admin, agency):
     db.flush()
     login(client, "office.admin")
-    url = f"/staff/queues/agency/{agency.id}"
+    url = f"/staff/queues/agency/{item_of(db, agency)}"
     resp = post(client, f"{url}/decision", {"outcome": "approve", "valid_until": "2020-01-01"}, page=url)
     assert resp.status_code == 422 and 'id="err-valid_until"' in text(resp) and 'value="2020-01-01"' in text(resp)
     resp = post(client, f"{url}/decision", {"outcome": "approve", "valid_until": "明年"}, page=url)
@@ -99,13 +112,23 @@ def test_approve_with_a_bad_date_keeps_the_form(client, db, admin, agency):
     assert agency.status == AgencyStatus.APPROVED
 
 
-def test_auditor_and_reviewer_cannot_decide(client, app, db, auditor, reviewer, agency):
+def test_auditor_reads_but_cannot_decide_and_another_departments_reviewer_sees_nothing(client, app, db, auditor,
+                                                                                       reviewer, agency):
     db.flush()
-    for username in ("office.auditor", "dept.reviewer"):
-        c = app.test_client()
-        login(c, username)
-        assert c.get("/staff/queues/agency").status_code == 403
-        assert post(c, f"/staff/queues/agency/{agency.id}/decision", {"outcome": "approve"}).status_code == 403
+    url = f"/staff/queues/agency/{item_of(db, agency)}"
+    audit = app.test_client()
+    login(audit, "office.auditor")
+    assert audit.get("/staff/queues/agency").status_code == 200
+    page = text(audit.get(url))
+    assert "本人为公司财务负责人" in page and "data-decision" not in page and 'id="claim"' not in page
+    assert post(audit, f"{url}/decision", {"outcome": "approve"}).status_code == 403
+    assert post(audit, f"{url}/claim").status_code == 403
+    # Agency requests sit at the credit office: a reviewer of another department sees none of them.
+    rev = app.test_client()
+    login(rev, "dept.reviewer")
+    assert f"{url}?" not in text(rev.get("/staff/queues/agency"))
+    assert rev.get(url).status_code == 404
+    assert post(rev, f"{url}/decision", {"outcome": "approve"}).status_code == 404
     db.refresh(agency)
     assert agency.status == AgencyStatus.PENDING
 
