@@ -53,6 +53,16 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
         "agency.review.2026", "agency", "pending", 5, date(2026, 1, 1), None,
         "企业授权经办审核：信用办5个工作日内审核（本区自定，无上位时限）。",
     ),
+    DeadlineRule(
+        "list_proposal.confirm.2026", "list_proposal", "pending", 5, date(2026, 1, 1), None,
+        "严重失信主体名单、市场和行业禁入认定确认：信用办收到部门提议后5个工作日内确认列入或不予列入（本区自定；"
+        "淮政办发〔2020〕80号 四(一)要求“审慎开展严重失信主体名单认定”，无上位时限）。",
+    ),
+    DeadlineRule(
+        "commitment_followup.check.2026", "commitment_followup", "pending", 10, date(2026, 1, 1), None,
+        "承诺履约核查：承诺期满后，登记部门10个工作日内核查践诺或违诺（本区自定；淮政办发〔2020〕80号 二(一)"
+        "要求“开展信用承诺事中、事后监管，及时将违背信用承诺的市场主体信息……报送区信用办”，无上位时限）。",
+    ),
 )
 
 
