@@ -45,6 +45,10 @@ class QueueDecideIn(Schema):
     lift_list_entries = fields.Boolean(load_default=False, metadata={"description": "更正时一并移出依据该信息的名单"})
     remedy = Text(max_len=1000, load_default=None, metadata={"description": "其他消除不良影响的措施"})
     valid_until = fields.Date(load_default=None, metadata={"description": "授权有效期至（授权事项）"})
+    # 承诺履约核查 ``breached`` (违诺): the decision that creates the 违背信用承诺 record.
+    decision_no = Text(max_len=100, load_default=None, metadata={"description": "违诺认定文书号（承诺履约核查 违诺时必填）"})
+    decision_date = fields.Date(load_default=None, metadata={"description": "违诺认定日期（默认今天）"})
+    severity = Text(max_len=20, load_default=None, metadata={"description": "违诺记录的严重程度（默认 general）"})
 
 
 class QueueReassignIn(Schema):
