@@ -41,9 +41,11 @@ def record_breach(
     note: str,
     decision_date: date | None = None,
     severity: str = "general",
+    via_queue: bool = False,
 ) -> tuple[Commitment, CreditRecord, ListEntry | None]:
     """Find an active commitment breached: the record, the closing and the 重点关注 entry.
-    The entry is None when the subject is already on the 重点关注 list (it stays as it is)."""
+    The entry is None when the subject is already on the 重点关注 list (it stays as it is).
+    ``via_queue``: called as the 承诺履约核查 item's decision (see ``close_commitment``)."""
     require_role(actor, WRITE_ROLES, "您的岗位没有认定违诺的权限。")
     commitment = view_commitment(session, actor, commitment_id)
     if commitment.status is not CommitmentStatus.ACTIVE:
@@ -60,7 +62,7 @@ def record_breach(
         "department_code": dept.code,
     })
     commitment = close_commitment(session, actor, commitment.id, outcome=CommitmentStatus.BREACHED, note=note,
-                                  closed_on=decided, breach_record_id=record.id)
+                                  closed_on=decided, breach_record_id=record.id, via_queue=via_queue)
     try:
         with session.begin_nested():
             entry = add_list_entry(

@@ -34,6 +34,7 @@ from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
 from backend.platform.db import affected_rows
 from backend.platform.errors import Conflict, NotFound
+from backend.queues import services as queue
 from backend.records.models import CreditRecord, RecordKind
 from backend.staff.models import Role
 from backend.staff.services import acting_department, department_scoped, require_department_scope, require_role
@@ -127,9 +128,13 @@ def close_commitment(
     note: str,
     closed_on: date | None = None,
     breach_record_id: int | None = None,
+    via_queue: bool = False,
 ) -> Commitment:
     """Close an active commitment: kept (已履约), breached (已违诺, optionally linked to its
-    违背信用承诺 record) or withdrawn (已撤销, registered in error). 409 if it is no longer active."""
+    违背信用承诺 record) or withdrawn (已撤销, registered in error). 409 if it is no longer active.
+
+    Its open 承诺履约核查 item (kind ``commitment_followup``) closes with it (``closed_elsewhere``),
+    unless this closing is that item's own decision (``via_queue``, the kind's handler)."""
     require_role(actor, WRITE_ROLES, "您的岗位没有核查信用承诺的权限。")
     status = _parse(CommitmentStatus, outcome, "outcome", "核查结果应为 kept、breached 或 withdrawn。")
     if status not in OUTCOMES:
@@ -165,6 +170,8 @@ def close_commitment(
     audit(session, actor, OUTCOMES[status], "commitment", commitment.id, subject_id=commitment.subject_id,
           closed_on=closed_on.isoformat(), breach_record_id=breach_record_id)
     subject_changed(session, [commitment.subject_id], OUTCOMES[status])
+    if not via_queue and (item := queue.item_for(session, "commitment_followup", commitment.id)) is not None:
+        queue.close_item(session, actor, item, "closed_elsewhere", f"已在承诺登记中核查为“{COMMITMENT_STATUS_LABELS[status]}”")
     return commitment
 
 

@@ -1,4 +1,4 @@
-"""Commitment jobs: the monthly report to the city and the follow-up reminder."""
+"""Commitment jobs: the monthly report to the city, the follow-up items and the reminder."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.commitments.followups import open_followups
 from backend.commitments.models import Commitment, CommitmentStatus
 from backend.commitments.reports import previous_month, write_month
 from backend.common.actor import SYSTEM
@@ -43,3 +44,12 @@ def remind_lapsed(session: Session) -> dict[int, int]:
     for dept, n in rows:
         log.info("commitments lapsed awaiting follow-up: department %s has %d", dept, n)
     return {dept: n for dept, n in rows}
+
+
+@job
+def open_commitment_followups(session: Session) -> int:
+    """Daily: one 承诺履约核查 queue item (kind ``commitment_followup``) per active commitment past
+    its term, on its department's queue; none twice for the same commitment."""
+    opened = open_followups(session)
+    log.info("commitment follow-ups opened: %d", opened)
+    return opened

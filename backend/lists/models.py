@@ -33,9 +33,24 @@ BAN_DOMAINS = ("食品药品", "生态环境", "工程质量", "安全生产", "
 
 
 class ListEntryStatus(StrEnum):
+    PROPOSED = "proposed"  # 待信用办确认: a department's 严重失信 / 禁入 proposal, not in force
     ACTIVE = "active"  # 在列
     REMOVED = "removed"  # 已移出 (repair, correction, decision)
     EXPIRED = "expired"  # 期满移出
+    REJECTED = "rejected"  # 不予列入: the credit office refused the proposal (never in force)
+
+
+LIST_STATUS_LABELS = {
+    ListEntryStatus.PROPOSED: "待信用办确认",
+    ListEntryStatus.ACTIVE: "在列",
+    ListEntryStatus.REMOVED: "已移出",
+    ListEntryStatus.EXPIRED: "期满移出",
+    ListEntryStatus.REJECTED: "不予列入",
+}
+
+# Seed 四(一) 审慎认定 and issue 13: a department proposes these, the credit office confirms, so no
+# single reviewer blacklists anyone. The other lists (红名单, 重点关注) take effect when entered.
+CONFIRMED_LISTS = frozenset({ListType.SERIOUS, ListType.BAN})
 
 
 class ListEntry(Base):
@@ -58,4 +73,10 @@ class ListEntry(Base):
     removal_reason: Mapped[str | None] = mapped_column(Text)
     # 四(五): the legal representative's entry that follows a firm's 严重失信 entry (and leaves with it).
     linked_entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    # Proposal and confirmation (CONFIRMED_LISTS): who proposed, who of the credit office confirmed
+    # or refused it, when, and their note (the refusal's reason).
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
 from backend.common.fields import BoundedDate, PageOut, PageQuery, Text
-from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListType
+from backend.lists.models import LIST_STATUS_LABELS, LIST_TYPE_LABELS, ListEntry, ListType
+from backend.queues.models import QueueItem
 from backend.records.queries import describe_departments, describe_subjects, records_under_objection
 from backend.records.schemas import DepartmentOut, SubjectOut
 
 TYPES = [t.value for t in ListType]
-STATUSES = ["active", "removed", "expired"]
+STATUSES = ["proposed", "active", "removed", "expired", "rejected"]
 
 
 class ListEntryIn(Schema):
@@ -41,7 +43,8 @@ class ListEntryOut(Schema):
     id = fields.Integer()
     list_type = fields.String()
     list_label = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"description": "proposed 待信用办确认 / active 在列 / removed / expired / rejected 不予列入"})
+    status_label = fields.String()
     subject = fields.Nested(SubjectOut)
     department = fields.Nested(DepartmentOut)
     decision_no = fields.String(allow_none=True)
@@ -53,6 +56,9 @@ class ListEntryOut(Schema):
     removed_on = fields.Date(allow_none=True)
     removal_reason = fields.String(allow_none=True)
     record_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True, metadata={"description": "信用办确认或不予列入的时间"})
+    decision_note = fields.String(allow_none=True, metadata={"description": "信用办的意见（不予列入的原因）"})
+    queue_item_id = fields.Integer(allow_none=True, metadata={"description": "严重失信、禁入提议的确认事项（待办）编号"})
 
 
 class ListPageOut(PageOut):
@@ -85,13 +91,17 @@ def present_entries(session, entries: list[ListEntry]) -> list[dict]:
     """Entries with their subject (persons masked) and department, in two queries."""
     subjects = describe_subjects(session, (e.subject_id for e in entries))
     depts = describe_departments(session, (e.department_id for e in entries))
+    ids = [e.id for e in entries]
+    items = dict(session.execute(select(QueueItem.ref_id, QueueItem.id).where(
+        QueueItem.kind == "list_proposal", QueueItem.ref_id.in_(ids))).all()) if ids else {}
     return [
         {
             "id": e.id, "list_type": e.list_type.value, "list_label": LIST_TYPE_LABELS[e.list_type],
-            "status": e.status.value, "subject": subjects.get(e.subject_id, {}), "department": depts.get(e.department_id, {}),
+            "status": e.status.value, "status_label": LIST_STATUS_LABELS[e.status], "subject": subjects.get(e.subject_id, {}), "department": depts.get(e.department_id, {}),
             "decision_no": e.decision_no, "reason": e.reason, "legal_basis": e.legal_basis, "domain": e.domain,
             "listed_on": e.listed_on, "expires_on": e.expires_on, "removed_on": e.removed_on,
-            "removal_reason": e.removal_reason, "record_id": e.record_id,
+            "removal_reason": e.removal_reason, "record_id": e.record_id, "decided_at": e.decided_at,
+            "decision_note": e.decision_note, "queue_item_id": items.get(e.id),
         }
         for e in entries
     ]

@@ -3,6 +3,13 @@
 Entries are never deleted: removal sets ``removed`` with the day and the reason. Every change is
 audited and calls :func:`backend.subjects.changes.subject_changed`, so the grade and the card follow.
 Seed 四(一): 严重失信 listing is done prudently, with a decision document and its legal basis.
+
+严重失信主体名单 and 禁入 (:data:`backend.lists.models.CONFIRMED_LISTS`) take two people: a member of
+staff's request is a PROPOSAL (status ``proposed``: not on cards, not intercepting, not published)
+and a queue item of kind ``list_proposal`` on the credit office's queue; the credit office confirms
+it (it takes effect, with the legal representative's linked entry) or refuses it with a reason, and
+the proposer may not confirm their own (:mod:`backend.lists.proposals`, the kind's handler). System
+jobs (the demo seed, imports of decisions already taken) list directly.
 """
 
 from __future__ import annotations
@@ -19,8 +26,16 @@ from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
-from backend.lists.models import BAN_DOMAINS, LIST_TYPE_LABELS, ListEntry, ListEntryStatus, ListType
+from backend.lists.models import (
+    BAN_DOMAINS,
+    CONFIRMED_LISTS,
+    LIST_TYPE_LABELS,
+    ListEntry,
+    ListEntryStatus,
+    ListType,
+)
 from backend.platform.errors import Conflict, NotFound
+from backend.queues import services as queue
 from backend.records.models import CreditRecord
 from backend.staff.models import Role
 from backend.staff.services import (
@@ -56,7 +71,11 @@ def add_list_entry(
     record_id: int | None = None,
     department_code: str | None = None,
 ) -> ListEntry:
-    """List a subject (列入名单). One active entry per subject and list type (409 ``list_entry_exists``)."""
+    """List a subject (列入名单). One active entry per subject and list type (409 ``list_entry_exists``).
+
+    For 严重失信 and 禁入 a member of staff's request is a proposal awaiting the credit office's
+    confirmation (status ``proposed``, queue kind ``list_proposal``); one pending proposal per subject
+    and list type (409 ``list_proposal_pending``)."""
     _ensure_writer(actor)
     try:
         list_type = ListType(list_type)
@@ -84,26 +103,53 @@ def add_list_entry(
         linked = session.execute(select(CreditRecord.subject_id).where(CreditRecord.id == record_id)).first()
         if linked is None or linked[0] != subject_id:
             raise field_error("record_id", "record_not_of_subject", "关联的信用记录不存在或不属于该主体。")
-    active = session.execute(
-        select(ListEntry.id).where(ListEntry.subject_id == subject_id, ListEntry.list_type == list_type,
-                                   ListEntry.status == ListEntryStatus.ACTIVE, ListEntry.linked_entry_id.is_(None))
-        .limit(1)
-    ).first()
-    if active:
-        raise Conflict("list_entry_exists", f"该主体已在{LIST_TYPE_LABELS[list_type]}中。")
+    ensure_not_listed(session, subject_id, list_type)
+    propose = list_type in CONFIRMED_LISTS and actor.is_staff
     entry = ListEntry(
         subject_id=subject_id, list_type=list_type, department_id=dept.id, record_id=record_id,
         decision_no=decision_no, reason=reason, legal_basis=legal_basis, domain=domain,
         listed_on=listed_on, expires_on=expires_on,
+        status=ListEntryStatus.PROPOSED if propose else ListEntryStatus.ACTIVE,
+        proposed_by_id=actor.id if propose else None,
     )
     session.add(entry)
     session.flush()
+    if propose:
+        audit(session, actor, "list.propose", "list_entry", entry.id, list_type=list_type.value,
+              subject_id=subject_id, department_id=dept.id)
+        queue.open_item(session, actor, kind="list_proposal", ref_id=entry.id, subject_id=subject_id,
+                        department_id=queue.credit_office_id(session),
+                        note=f"{dept.name}提议列入{LIST_TYPE_LABELS[list_type]}（{decision_no}）")
+        return entry
     audit(session, actor, "list.add", "list_entry", entry.id, list_type=list_type.value,
           subject_id=subject_id, department_id=dept.id)
+    return put_in_force(session, actor, entry)
+
+
+def ensure_not_listed(session: Session, subject_id: int, list_type: ListType, *, besides: int | None = None) -> None:
+    """409 when the subject is already on this list (``list_entry_exists``) or a proposal to list it
+    awaits the credit office (``list_proposal_pending``); ``besides``: the proposal being confirmed."""
+    rows = session.execute(
+        select(ListEntry.id, ListEntry.status).where(
+            ListEntry.subject_id == subject_id, ListEntry.list_type == list_type,
+            ListEntry.status.in_((ListEntryStatus.ACTIVE, ListEntryStatus.PROPOSED)),
+            ListEntry.linked_entry_id.is_(None), ListEntry.id != (besides or -1))
+    ).all()
+    if any(r.status == ListEntryStatus.ACTIVE for r in rows):
+        raise Conflict("list_entry_exists", f"该主体已在{LIST_TYPE_LABELS[list_type]}中。")
+    if rows:
+        raise Conflict("list_proposal_pending", f"该主体列入{LIST_TYPE_LABELS[list_type]}的提议正待信用办确认，请勿重复提议。")
+
+
+def put_in_force(session: Session, actor: Actor, entry: ListEntry) -> ListEntry:
+    """An entry just in force (entered, or a proposal confirmed): the legal representative's linked
+    entry (严重失信) and rescoring."""
+    list_type, subject_id = entry.list_type, entry.subject_id
     changed = [subject_id]
     if list_type == ListType.SERIOUS:
         changed += _link_legal_rep(session, actor, entry)
     subject_changed(session, changed, f"list.add.{list_type.value}")
+    return entry
     return entry
 
 
@@ -142,6 +188,8 @@ def remove_list_entry(session: Session, actor: Actor, entry_id: int, reason: str
     entry = get_list_entry(session, entry_id)
     require_department_scope(actor, entry.department_id)
     reason = clean_text(reason, "reason", "移出原因", True)
+    if entry.status == ListEntryStatus.PROPOSED:
+        raise Conflict("list_proposal_pending", "该提议尚待信用办确认，尚未生效，无需移出；如有误请告知信用办不予列入。")
     if entry.status != ListEntryStatus.ACTIVE:
         raise Conflict("list_entry_not_active", "该主体已不在名单中。")
     if entry.linked_entry_id is not None:

@@ -38,7 +38,7 @@ class Lists(MethodView):
     @blp.arguments(ListEntryIn)
     @blp.response(201, ListEntryOut)
     def post(self, data):
-        """将主体列入名单"""
+        """将主体列入名单（严重失信、禁入：提交提议，经信用办确认后生效）"""
         session = get_session()
         entry = services.add_list_entry(session, current_actor(), **data)
         return present_entries(session, [entry])[0]

@@ -71,6 +71,9 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     Periodic("commitments-monthly-report", "backend.commitments.tasks:monthly_report", "0 1 1 * *"),
     # Active commitments past their term, per department (期满待核查): 08:00 daily.
     Periodic("commitments-lapsed-reminder", "backend.commitments.tasks:remind_lapsed", "0 8 * * *"),
+    # 承诺履约核查: one queue item per active commitment past its term, on the department's queue,
+    # before the working day and before the queues' escalation (08:30): 08:05 daily.
+    Periodic("commitments-followups", "backend.commitments.tasks:open_commitment_followups", "5 8 * * *"),
 )
 
 

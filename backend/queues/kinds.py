@@ -118,6 +118,28 @@ KINDS: dict[str, QueueKind] = {
             worker_roles=("bank_partner",),
             describe="backend.loans.flow:describe",
         ),
+        # 严重失信 / 禁入 by proposal and confirmation (issue 13 item 1): a department proposes, the credit
+        # office alone confirms; the proposer may not confirm their own (backend.lists.proposals).
+        QueueKind(
+            name="list_proposal", label="名单认定确认",
+            states={"pending": "待确认", DONE: "已办结"},
+            initial="pending",
+            outcomes={"pending": {"confirm": "确认列入", "reject": "不予列入"}},
+            handler="backend.lists.proposals:apply_queue_decision",
+            worker_roles=(),
+            describe="backend.lists.proposals:describe_item",
+        ),
+        # 承诺履约核查 (issue 11 item 1): an active commitment past its term, checked by the department
+        # that took it; opened by the daily job (backend.commitments.followups).
+        QueueKind(
+            name="commitment_followup", label="承诺履约核查",
+            states={"pending": "待核查", DONE: "已办结"},
+            initial="pending",
+            outcomes={"pending": {"kept": "践诺", "breached": "违诺", "withdrawn": "撤回（登记有误）"}},
+            handler="backend.commitments.followups:apply_queue_decision",
+            outcome_labels={"closed_elsewhere": "已在承诺登记中核查"},
+            describe="backend.commitments.followups:describe_item",
+        ),
     )
 }
 

@@ -51,6 +51,10 @@ class QueueDecideIn(Schema):
     annual_rate = fields.Decimal(load_default=None, allow_nan=False,
                                  metadata={"description": "年利率（%，如 3.45；信易贷）"})
     term_months = fields.Integer(load_default=None, strict=True, metadata={"description": "贷款期限（月；信易贷）"})
+    # 承诺履约核查 ``breached`` (违诺): the decision that creates the 违背信用承诺 record.
+    decision_no = Text(max_len=100, load_default=None, metadata={"description": "违诺认定文书号（承诺履约核查 违诺时必填）"})
+    decision_date = fields.Date(load_default=None, metadata={"description": "违诺认定日期（默认今天）"})
+    severity = Text(max_len=20, load_default=None, metadata={"description": "违诺记录的严重程度（默认 general）"})
 
 
 class QueueReassignIn(Schema):

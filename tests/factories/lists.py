@@ -27,3 +27,18 @@ def make_listing(
     db.add(entry)
     db.flush()
     return entry
+
+
+def confirm_proposal(db: Session, entry: ListEntry, by, reason: str = "经审核，同意列入") -> ListEntry:
+    """The credit office confirms a 严重失信 / 禁入 proposal through the queue engine (``by``: a
+    credit-office StaffUser other than the proposer)."""
+    from backend.common.actor import Actor
+    from backend.queues import services as queue
+
+    actor = Actor("staff", by.id, role=str(by.role), department_id=by.department_id)
+    item = queue.item_for(db, "list_proposal", entry.id)
+    assert item is not None, "no list_proposal item: the entry was not proposed"
+    queue.decide(db, actor, item.id, outcome="confirm", reason=reason)
+    db.flush()
+    db.refresh(entry)
+    return entry

@@ -6,7 +6,7 @@ from datetime import date
 
 from backend.staff.models import Role
 from tests.factories.cards import bound_account, headers
-from tests.factories.staff import make_staff, staff_headers
+from tests.factories.staff import make_staff, seeded_department, staff_headers
 from tests.factories.subjects import make_firm
 
 TODAY = date.today()
@@ -16,6 +16,7 @@ def test_legal_rep_gets_the_firms_entry_and_loses_it_with_the_firm(app, client, 
     account, rep = bound_account(db, name="李四")
     firm = make_firm(db, name="淮安区测试食品有限公司", legal_rep=rep)
     reviewer = make_staff(db, Role.DEPT_REVIEWER)
+    office = make_staff(db, Role.CREDIT_ADMIN, seeded_department(db, "FGW"))
     db.flush()
     h = staff_headers(app, reviewer)
     resp = client.post("/staff/v1/lists", headers=h, json={
@@ -24,6 +25,13 @@ def test_legal_rep_gets_the_firms_entry_and_loses_it_with_the_firm(app, client, 
         "listed_on": TODAY.isoformat()})
     assert resp.status_code == 201, resp.json
     entry_id = resp.json["id"]
+    # A proposal: nothing reaches the legal representative until the credit office confirms it.
+    assert resp.json["status"] == "proposed"
+    assert client.get(f"/staff/v1/lists?subject_code={rep.id_number}", headers=h).json["total"] == 0
+    assert "淮安区测试食品有限公司" not in client.get("/miniapp/v1/me/card", headers=headers(app, account)).get_data(as_text=True)
+    confirmed = client.post(f"/staff/v1/queues/items/{resp.json['queue_item_id']}/decide", headers=staff_headers(app, office),
+                            json={"outcome": "confirm", "reason": "经审核，认定事实清楚、依据充分"})
+    assert confirmed.status_code == 200, confirmed.json
     mine = client.get(f"/staff/v1/lists?subject_code={rep.id_number}", headers=h).json["items"]
     assert len(mine) == 1 and mine[0]["list_type"] == "serious" and mine[0]["status"] == "active"
     assert "淮安区测试食品有限公司" in mine[0]["reason"] and "淮区市监严〔2026〕7号" in mine[0]["reason"]

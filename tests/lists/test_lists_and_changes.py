@@ -105,7 +105,7 @@ def test_correction_and_revocation_bring_the_grade_back(client, db, firm, review
     assert grades[0] == serious and grades[-1] == "B"
 
 
-def test_serious_list_forces_d_and_removal_restores(client, db, firm, admin):
+def test_serious_list_forces_d_and_removal_restores(app, client, db, firm, admin):
     assert card(client, firm.uscc)["evaluation"]["grade"] == "B"
     resp = client.post("/staff/v1/lists", headers=admin, json={
         "subject_code": firm.uscc, "list_type": "serious", "reason": "拒不履行行政处罚决定，情节严重",
@@ -113,6 +113,12 @@ def test_serious_list_forces_d_and_removal_restores(client, db, firm, admin):
         "listed_on": RECENT.isoformat()})
     assert resp.status_code == 201, resp.json
     entry_id = resp.json["id"]
+    assert resp.json["status"] == "proposed" and card(client, firm.uscc)["evaluation"]["grade"] == "B"
+    second = staff_headers(app, make_staff(db, Role.CREDIT_ADMIN, seeded_department(db, "FGW")))
+    db.commit()
+    confirmed = client.post(f"/staff/v1/queues/items/{resp.json['queue_item_id']}/decide", headers=second,
+                            json={"outcome": "confirm", "reason": "同意列入"})
+    assert confirmed.status_code == 200, confirmed.json
     now = card(client, firm.uscc)
     assert now["evaluation"]["grade"] == "D"
     assert {s["list_type"]: s["listed"] for s in now["list_status"]}["serious"] is True
@@ -157,7 +163,7 @@ def test_list_refusals_have_reasons(client, db, firm, admin, reviewer):
     assert resp.status_code == 201 and resp.json["department"]["code"] == "SCJG"
 
 
-def test_watch_list_and_persons_are_not_public(client, db, admin):
+def test_watch_list_and_persons_are_not_public(app, client, db, admin):
     person = make_person(db, name="李四")
     db.commit()
     resp = client.post("/staff/v1/lists", headers=admin, json={
@@ -166,7 +172,12 @@ def test_watch_list_and_persons_are_not_public(client, db, admin):
         "listed_on": RECENT.isoformat()})
     assert resp.status_code == 201
     assert resp.json["subject"]["name"] == "李*"  # staff see persons masked in lists
-    assert client.get("/public/v1/lists/serious").json["total"] == 0
+    second = staff_headers(app, make_staff(db, Role.CREDIT_ADMIN, seeded_department(db, "FGW")))
+    db.commit()
+    confirmed = client.post(f"/staff/v1/queues/items/{resp.json['queue_item_id']}/decide", headers=second,
+                            json={"outcome": "confirm", "reason": "同意列入"})
+    assert confirmed.status_code == 200, confirmed.json
+    assert client.get("/public/v1/lists/serious").json["total"] == 0  # in force, yet persons are never published
     assert client.get("/public/v1/lists/watch").status_code == 404
 
 

@@ -16,6 +16,7 @@ from backend.queues.models import QueueItem
 from backend.records.models import CreditRecord
 from tests.factories import staff_headers
 from tests.factories.cards import approve_agent, bound_account, firm, headers, person
+from tests.factories.lists import confirm_proposal
 from tests.queues.helpers import actor_of, credit_admin, penalty, png_bytes, records_department, reviewer
 
 URL = "/miniapp/v1/objections"
@@ -108,7 +109,7 @@ def test_revoke_lifts_the_list_entry_and_records_the_remedy(app, client, db, wor
     entry = add_list_entry(db, actor_of(w["reviewer"]), subject_code=w["firm"].uscc, list_type="serious",
                            reason="拒不履行处罚决定", listed_on=china_today(), legal_basis="《江苏省社会信用条例》",
                            decision_no="淮区认〔2026〕1号", record_id=w["record"].id)
-    db.flush()
+    confirm_proposal(db, entry, w["admin"])  # 严重失信: proposed by the department, confirmed by the credit office
     objection_id = _file(client, w).json["id"]
     listed = client.get("/public/v1/lists/serious", query_string={"per_page": 100}).json["items"]
     assert next(i for i in listed if i["uscc"] == w["firm"].uscc)["status_label"] == "异议中"

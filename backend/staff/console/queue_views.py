@@ -252,6 +252,7 @@ _MENU = (
     ("console.departments", "单位", "OFFICE"),
     ("console.calendar", "工作日历", None),
     ("console.audit_log", "审计日志", "AUDIT"),
+    ("console.voucher_redeem", "核销权益券", "MERCHANT"),
 )
 
 
@@ -264,7 +265,7 @@ def _menu() -> dict:
     if actor is None:
         return {"menu": []}
     groups = {"READ": READ_ROLES, "WRITE": WRITE_ROLES, "ADMIN": (Role.CREDIT_ADMIN,), "OFFICE": OFFICE_ROLES,
-              "AUDIT": AUDIT_READERS}
+              "AUDIT": AUDIT_READERS, "MERCHANT": (Role.MERCHANT,)}
     items = [("console.dashboard", "工作台", {})]
     items += [("console.queue", q.label, {"kind": q.kind}) for q in readable_queues(actor)]
     for endpoint, label, group in _MENU:
