@@ -35,7 +35,7 @@ class QueueItemQuery(PageQuery):
 class QueueDecideIn(Schema):
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=30),
                             metadata={"description": "决定：异议 accept/refuse（受理阶段）、maintain/correct/revoke（核实阶段）；"
-                                                     "授权 approve/reject"})
+                                                     "授权 approve/reject；信用修复 repair/refuse"})
     reason = Text(max_len=1000, required=True, metadata={"description": "办理意见（申请人可见）"})
     # The codes belong to the kind (异议: backend.objections.models.RefuseReason), checked by its flow;
     # the engine's schema does not keep a copy of them.
@@ -45,6 +45,7 @@ class QueueDecideIn(Schema):
     lift_list_entries = fields.Boolean(load_default=False, metadata={"description": "更正时一并移出依据该信息的名单"})
     remedy = Text(max_len=1000, load_default=None, metadata={"description": "其他消除不良影响的措施"})
     valid_until = fields.Date(load_default=None, metadata={"description": "授权有效期至（授权事项）"})
+    retry_from = fields.Date(load_default=None, metadata={"description": "不予修复时：可重新申请的日期（信用修复，默认当天）"})
 
 
 class QueueReassignIn(Schema):

@@ -13,6 +13,7 @@ def blueprints():
     from backend.perks.staff_api import blp as perks_blp
     from backend.queues.staff_api import blp as queues_blp
     from backend.records.staff_api import blp as records_blp
+    from backend.repair.staff_api import blp as repairs_blp
     from backend.staff.agency_api import blp as agency_blp
     from backend.staff.auth_api import blp as staff_auth_blp
 
@@ -28,4 +29,5 @@ def blueprints():
         commitment_items_blp,
         intercept_blp,
         perks_blp,
+        repairs_blp,
     ]
