@@ -9,7 +9,7 @@ from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
 from backend.repair import services as svc
-from backend.repair.schemas import EligibilityOut, RepairPromiseOut, RepairIn, RepairOut, present_repair
+from backend.repair.schemas import EligibilityOut, RepairIn, RepairOut, RepairPromiseOut, present_repair
 
 blp = Blueprint("miniapp_repairs", __name__, url_prefix="/miniapp/v1", description="小程序：信用修复")
 SECURITY = [{"bearer": []}]

@@ -12,9 +12,9 @@ from tests.factories.cards import bound_account, firm, headers, person
 from tests.queues.helpers import KINDS, credit_admin, penalty, png_bytes, reviewer
 
 
-def tax_department(db):
+def tax_department(db, n: int = 1):
     """A providing department of the general rule family (its name does not say 市场监管)."""
-    return make_department(db, record_kinds=KINDS, name="淮安区税务局（测试）", short_name="区税务局（测试）")
+    return make_department(db, record_kinds=KINDS, name=f"淮安区税务局（测试{n}）", short_name=f"区税务局（测试{n}）")
 
 
 def days_ago(n: int) -> str:
