@@ -14,7 +14,8 @@ Items already open keep the rule they started under (``QueueItem.deadline_rule``
 国办发〔2025〕22号: 3 working days for the deciding department, 10 for the answer to the applicant), valid
 from the day the 2026 measures took effect. Order 58's rule set holds no handling time
 (``RepairTerms.handling`` is None), so repairs filed before 2026-04-01 have no deadline row.
-The ``answer`` step is not a queue state: the repair context reads it for the applicant's answer date.
+The 10 working days to answer the applicant are not a queue step (nobody acts on them): the repair
+context computes that date from the same rule-set data (``backend.repair.services.answer_due``).
 """
 
 from __future__ import annotations
@@ -67,11 +68,6 @@ DEADLINE_RULES += (
     DeadlineRule(
         "repair.decide.2026", "repair", "deciding", HANDLING_22.department_working_days, _REPAIR_2026.effective_from,
         None, f"信用修复决定：认定单位自收到申请之日起{HANDLING_22.department_working_days}个工作日内作出决定。"
-              f"依据：{HANDLING_22.basis}",
-    ),
-    DeadlineRule(
-        "repair.answer.2026", "repair", "answer", HANDLING_22.platform_working_days, _REPAIR_2026.effective_from,
-        None, f"答复申请人：自收到完整申请材料之日起{HANDLING_22.platform_working_days}个工作日内答复。"
               f"依据：{HANDLING_22.basis}",
     ),
 )

@@ -75,6 +75,8 @@ def apply_decision(session: Session, actor: Actor, item: QueueItem, outcome: str
     """The queue handler of kind ``repair`` (see the module doc)."""
     app = session.execute(select(RepairApplication).where(RepairApplication.id == item.ref_id)
                           .with_for_update()).scalar_one()
+    if not app.is_open:  # withdrawn or closed by expiry while the item was read
+        raise Conflict("repair_closed", "该信用修复申请已撤回或已终结。")
     today = china_today()
     if outcome == "refuse":
         if not reason:

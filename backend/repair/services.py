@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.calendar.workdays import add_working_days
 from backend.commitments.models import Commitment, CommitmentItem, CommitmentStatus, CommitmentType
 from backend.commitments.signing import sign_commitment, subject_kind
 from backend.common.actor import SYSTEM, Actor
@@ -36,8 +37,9 @@ from backend.lists.models import ListEntry, ListEntryStatus
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.queues import services as queue
-from backend.queues.deadlines import deadline_for
+from backend.queues.models import QueueItem
 from backend.records.models import CreditRecord, RecordStatus
+from backend.records.rules import repair_rule_on
 from backend.repair.eligibility import COURT, ELIGIBLE, MARKET, NOT_YET, ON_HOLD, RepairTiming, repair_timing
 from backend.repair.models import METHOD_LABELS, Method, RepairApplication, RepairRecord, RepairStatus
 from backend.subjects.agency import can_act_for_firm
@@ -200,6 +202,15 @@ def eligibility(session: Session, actor: Actor, record_id: int, today: date | No
 # --- filing -------------------------------------------------------------------------------------
 
 
+def answer_due(session: Session, filed_on: date) -> date | None:
+    """The day the applicant must be answered by: the handling time of the repair rules in force on
+    ``filed_on`` (国办发〔2025〕22号: 10 working days of a complete application), over the calendar table.
+    None where the rule set holds no handling time (Order 58)."""
+    terms = repair_rule_on(filed_on).repair
+    handling = terms.handling if terms is not None else None
+    return add_working_days(session, filed_on, handling.platform_working_days) if handling else None
+
+
 def normalize_query_code(raw: str | None) -> str | None:
     """The stored form of a typed 查询码 (upper case, spaces and hyphens dropped), or None if it
     cannot be one."""
@@ -324,7 +335,7 @@ def file_repair(session: Session, actor: Actor, *, record_ids: list[int], method
                             person_id=person_id, methods=chosen, statement=statement, commitment_id=signed_id,
                             promise_version=promise, rule_version=rules.version if rules else records[0].rule_version,
                             status=RepairStatus.SUBMITTED, is_open=True,
-                            answer_due=deadline_for(session, "repair", "answer", today)[0])
+                            answer_due=answer_due(session, today))
     code = new_query_code()
     while session.execute(select(RepairApplication.id).where(RepairApplication.query_code == code)).first():
         code = new_query_code()  # 31**10 codes: practically never (the unique index is the backstop)
@@ -389,12 +400,17 @@ def close_application(session: Session, actor: Actor, app: RepairApplication, st
 def withdraw_repair(session: Session, actor: Actor, application_id: int) -> RepairApplication:
     """The applicant withdraws an application still being handled (its queue item closes)."""
     app = _own(session, actor, application_id)
+    item = queue.item_for(session, "repair", app.id)
+    # Lock in the order a staff decision does (queue item, then application): a withdrawal racing a
+    # decision waits for it, then finds the application closed — never a deadlock.
+    if item is not None:
+        session.execute(select(QueueItem.id).where(QueueItem.id == item.id).with_for_update())
+        session.refresh(item)
     session.execute(select(RepairApplication.id).where(RepairApplication.id == app.id).with_for_update())
     session.refresh(app)
     if not app.is_open:
         raise Conflict("repair_closed", "该信用修复申请已办结，不能撤回。")
     close_application(session, actor, app, RepairStatus.WITHDRAWN, "申请人撤回申请")
-    item = queue.item_for(session, "repair", app.id)
     if item is not None:
         queue.close_item(session, actor, item, "withdrawn", "申请人撤回")
     audit(session, actor, "repair.withdraw", "repair_application", app.id)
