@@ -14,7 +14,7 @@ from backend.repair.services import public_status
 blp = Blueprint("public_repairs", __name__, url_prefix="/public/v1/repairs", description="公共查询：信用修复办理进度")
 
 
-@blp.route("/<string(maxlength=40):query_code>")
+@blp.route("/<string:query_code>")
 @blp.response(200, PublicRepairOut)
 @blp.alt_response(404, description="查询码不存在（repair_not_found）")
 def get_by_code(query_code: str):

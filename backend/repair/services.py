@@ -214,7 +214,9 @@ def answer_due(session: Session, filed_on: date) -> date | None:
 def normalize_query_code(raw: str | None) -> str | None:
     """The stored form of a typed 查询码 (upper case, spaces and hyphens dropped), or None if it
     cannot be one."""
-    code = "".join((raw or "").split()).replace("-", "").upper()
+    if not raw or len(raw) > 64:
+        return None
+    code = "".join(raw.split()).replace("-", "").upper()
     if len(code) != QUERY_LENGTH or any(c not in QUERY_ALPHABET for c in code):
         return None
     return code

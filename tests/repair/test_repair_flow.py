@@ -128,7 +128,7 @@ def test_eight_months_old_penalty_apply_decide_gone_from_public_card_with_the_an
 
 
 def test_unknown_and_malformed_query_codes_get_the_same_404(client, db):
-    for code in ("23456789AB", "0000000000", "x", "ABCDEFGHJK-EXTRA-LONG"):
+    for code in ("23456789AB", "0000000000", "x", "ABCDEFGHJK-EXTRA-LONG", "A" * 200):
         resp = client.get(f"/public/v1/repairs/{code}")
         assert (resp.status_code, resp.json["reason"]) == (404, "repair_not_found")
 

@@ -184,3 +184,13 @@ def test_every_deadline_of_an_application_filed_on_a_given_day(db, filed):
     if filed == FILED:
         assert decide_by == date(2026, 12, 31)  # Tue 29, Wed 30, Thu 31: working days in the 2026 table
     assert app_row.rule_version == "ndrc-repair-2026"
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_WRITE": "2 per minute", "RATELIMIT_PUBLIC": "2 per minute"}])
+def test_filing_and_the_public_lookup_are_rate_limited(app, client, db, config_overrides):
+    w = world(app, db)
+    body = {"record_ids": [w["old"].id], "methods": ["rectify"], "statement": "已整改", "proof_upload_ids": []}
+    codes = [client.post("/miniapp/v1/repairs", json=body, headers=w["h"]).status_code for _ in range(3)]
+    assert codes[:2] == [422, 422] and codes[2] == 429
+    looks = [client.get("/public/v1/repairs/23456789AB") for _ in range(3)]
+    assert [r.status_code for r in looks] == [404, 404, 429] and looks[2].json["reason"] == "rate_limited"
