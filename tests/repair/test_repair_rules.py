@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.calendar.workdays import is_working_day
 from backend.common.actor import Actor
 from backend.common.models import AuditEntry
 from backend.queues import services as queue
@@ -20,6 +19,7 @@ from backend.repair.services import file_repair
 from backend.uploads.services import store_upload
 from tests.factories import make_commitment, make_department, staff_headers
 from tests.factories.cards import approve_agent, bound_account, headers, person
+from tests.objections.test_objection_deadlines import walk  # the day-by-day walk over the calendar
 from tests.queues.helpers import actor_of, penalty, png_bytes, records_department, reviewer
 from tests.repair.helpers import apply, days_ago, tax_department, upload, world
 
@@ -155,14 +155,6 @@ def test_expiry_closes_a_pending_application_with_that_reason(app, client, db, w
     mine = client.get(f"/miniapp/v1/repairs/{filed['id']}", headers=w["h"]).json
     assert mine["status"] == "expired" and mine["steps"][-1]["label"] == "申请已结束"
     assert client.get(f"/public/v1/repairs/{filed['query_code'].lower()}").json["status"] == "expired"
-
-
-def walk(db, start: date, n: int) -> date:
-    day = start
-    while n:
-        day += timedelta(days=1)
-        n -= is_working_day(db, day)
-    return day
 
 
 @pytest.mark.parametrize("filed", [FILED, date(2027, 2, 3)], ids=["2026-12-28", "spring-festival-2027"])
