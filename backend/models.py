@@ -14,6 +14,7 @@ from backend.platform import scheduler as scheduler_models  # noqa: F401
 from backend.platform.db import Base
 from backend.queues import models as queues_models  # noqa: F401
 from backend.records import models as records_models  # noqa: F401
+from backend.repair import models as repair_models  # noqa: F401
 from backend.sessions import models as sessions_models  # noqa: F401
 from backend.staff import models as staff_models  # noqa: F401
 from backend.subjects import models as subjects_models  # noqa: F401

@@ -12,6 +12,7 @@ def blueprints():
     from miniapp_api.me import blp as me_blp
     from miniapp_api.objections import blp as objections_blp
     from miniapp_api.perks import blp as perks_blp
+    from miniapp_api.repairs import blp as repairs_blp
     from miniapp_api.uploads import blp as uploads_blp
 
     return [
@@ -24,4 +25,5 @@ def blueprints():
         commitments_blp,
         perks_blp,
         loans_blp,
+        repairs_blp,
     ]

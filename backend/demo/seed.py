@@ -2,7 +2,7 @@
 
 36 persons (resident IDs of 淮安区 and its neighbours), 24 firms (企业 91, 个体工商户 92, 农民专业合作社 93)
 each with a legal representative, credit records of every kind dated 2023–2026 (so both the Order 58
-rules and the 2026 repair rules apply), entries on the 红名单 / 重点关注 / 严重失信 / 禁入 lists, six 信用承诺 (four active, two kept), the departments' 信用承诺事项清单, one staff
+rules and the 2026 repair rules apply; the user's firm has two 一般 penalties, ~8 and ~2 months old, for 信用修复), entries on the 红名单 / 重点关注 / 严重失信 / 禁入 lists, six 信用承诺 (four active, two kept), the departments' 信用承诺事项清单, one staff
 account per role, and the mini-program account ``dev-demo`` bound to a person who represents two firms.
 
 Running it again adds nothing: persons are found by ID number, firms by USCC, records by
@@ -201,6 +201,19 @@ def demo_records(rng: random.Random, people: list[dict], firms: list[dict], toda
         t, year = spec["_template"], spec["decision_date"].year
         serials[(t.doc, year)] = serials.get((t.doc, year), 10) + rng.randrange(1, 9)
         spec["decision_no"] = data.decision_number(t, year, serials[(t.doc, year)])
+    # 信用修复 demo: two 一般 penalties of the user's firm from a general-rules department (not market
+    # regulation), one ~8 months old (repairable now, with the score it would give) and one ~2 months
+    # old (not yet, with the date). Fixed serials (no draw from rng: the other rows stay as they were).
+    repairable = by_title["未按规定对从业人员进行安全生产教育和培训"]
+    for serial, days in ((901, 240), (902, 60)):
+        day = today - timedelta(days=days)
+        specs.append({
+            "subject_code": my_firm, "kind": repairable.kind, "severity": "general",
+            "decision_no": data.decision_number(repairable, day.year, serial), "decision_date": day,
+            "title": repairable.title, "summary": repairable.summary, "legal_basis": repairable.legal_basis,
+            "domain": repairable.domain, "amount_yuan": 20000, "result": None, "department_code": repairable.dept,
+            "_late": False, "_template": repairable,
+        })
     return specs
 
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from backend.evaluation.rules import Rule, RuleSet
-from backend.records.rules import MARKET_REGULATION, repair_rules_of
+from backend.repair.eligibility import repair_timing
 
 COUNTED_STATUS = "publicizing"  # 公示中
 OBJECTED_STATUS = "objected"  # 异议中
@@ -152,20 +152,10 @@ def list_entry_active(entry: ListFact, as_of: date) -> bool:
 
 
 def _repair_note(rec: RecordFact, as_of: date) -> tuple[str, str | None]:
-    note, from_date = _repair_when(rec, as_of)
-    rules = repair_rules_of(rec.rule_version)
-    if rules is not None and rules.family == MARKET_REGULATION and rules.repair is not None:
-        # 总局令第107号: market-regulation records are repaired through the national system, not 信用中国.
-        note += f"（通过{rules.repair.filed_at}申请）"
-    return note, from_date
-
-
-def _repair_when(rec: RecordFact, as_of: date) -> tuple[str, str | None]:
-    if rec.publicity_min_end is not None and as_of < rec.publicity_min_end:
-        return f"自{_fmt(rec.publicity_min_end)}起可申请信用修复", rec.publicity_min_end.isoformat()
-    if rec.publicity_min_end is not None:
-        return "已满最短公示期，可申请信用修复", rec.publicity_min_end.isoformat()
-    return "履行相关义务后即可申请信用修复", None
+    """The card's repair hint: the repair context's one eligibility function decides it."""
+    timing = repair_timing(kind=rec.kind, polarity=rec.polarity, status=rec.status,
+                           publicity_min_end=rec.publicity_min_end, rule_version=rec.rule_version, as_of=as_of)
+    return timing.message, rec.publicity_min_end.isoformat() if rec.publicity_min_end else None
 
 
 def _record_items(rules: RuleSet, records: Iterable[RecordFact], as_of: date, hints: list[Hint]) -> list[Item]:

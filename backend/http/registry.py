@@ -53,6 +53,7 @@ def public_blueprints():
     from backend.commitments.public_api import blp as commitments_blp
     from backend.lists.public_api import blp as lists_blp
     from backend.policy.public_api import blp as policy_blp
+    from backend.repair.public_api import blp as repairs_blp
     from backend.subjects.public_api import blp as firms_blp
 
-    return [firms_blp, cards_blp, lists_blp, policy_blp, commitments_blp]
+    return [firms_blp, cards_blp, lists_blp, policy_blp, commitments_blp, repairs_blp]

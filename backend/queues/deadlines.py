@@ -10,8 +10,12 @@ To change a deadline (e.g. 异议受理's 2 working days): add a row with the ne
 a ``valid_from``, and set the old row's ``valid_to`` to the day before (both ends are inclusive).
 Items already open keep the rule they started under (``QueueItem.deadline_rule`` stores its code).
 
-信用修复 (repair) is not a queue kind yet: 国办发〔2025〕22号's handling times (3 working days for the
-deciding department, 10 for the answer) are data in :data:`backend.records.rules.HANDLING_22`.
+信用修复 (repair): the numbers are the rule set's own handling times (:data:`backend.records.rules.HANDLING_22`,
+国办发〔2025〕22号: 3 working days for the deciding department, 10 for the answer to the applicant), valid
+from the day the 2026 measures took effect. Order 58's rule set holds no handling time
+(``RepairTerms.handling`` is None), so repairs filed before 2026-04-01 have no deadline row.
+The 10 working days to answer the applicant are not a queue step (nobody acts on them): the repair
+context computes that date from the same rule-set data (``backend.repair.services.answer_due``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from backend.calendar.workdays import add_working_days
+from backend.records.rules import HANDLING_22, rule_set_by_version
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,18 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
         "commitment_followup.check.2026", "commitment_followup", "pending", 10, date(2026, 1, 1), None,
         "承诺履约核查：承诺期满后，登记部门10个工作日内核查践诺或违诺（本区自定；淮政办发〔2020〕80号 二(一)"
         "要求“开展信用承诺事中、事后监管，及时将违背信用承诺的市场主体信息……报送区信用办”，无上位时限）。",
+    ),
+)
+
+
+_REPAIR_2026 = rule_set_by_version("ndrc-repair-2026")
+assert _REPAIR_2026 is not None and _REPAIR_2026.repair is not None and _REPAIR_2026.repair.handling is HANDLING_22
+
+DEADLINE_RULES += (
+    DeadlineRule(
+        "repair.decide.2026", "repair", "deciding", HANDLING_22.department_working_days, _REPAIR_2026.effective_from,
+        None, f"信用修复决定：认定单位自收到申请之日起{HANDLING_22.department_working_days}个工作日内作出决定。"
+              f"依据：{HANDLING_22.basis}",
     ),
 )
 

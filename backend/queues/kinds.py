@@ -140,6 +140,15 @@ KINDS: dict[str, QueueKind] = {
             outcome_labels={"closed_elsewhere": "已在承诺登记中核查"},
             describe="backend.commitments.followups:describe_item",
         ),
+        QueueKind(
+            name="repair", label="信用修复",
+            states={"deciding": "待决定（认定单位）", DONE: "已办结"},
+            initial="deciding",
+            outcomes={"deciding": {"repair": "准予修复", "refuse": "不予修复"}},
+            handler="backend.repair.flow:apply_decision",
+            outcome_labels={"withdrawn": "申请人撤回", "expired": "信息已到最长公示期，申请终结"},
+            describe="backend.repair.flow:describe",
+        ),
     )
 }
 

@@ -35,7 +35,8 @@ class QueueItemQuery(PageQuery):
 class QueueDecideIn(Schema):
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=30),
                             metadata={"description": "决定：异议 accept/refuse（受理阶段）、maintain/correct/revoke（核实阶段）；"
-                                                     "授权 approve/reject；信易贷 approve/refuse"})
+                                                     "授权 approve/reject；信用修复 repair/refuse；信易贷 approve/refuse；"
+                                                     "名单确认 confirm/reject；承诺履约核查 kept/breached/withdrawn"})
     reason = Text(max_len=1000, required=True, metadata={"description": "办理意见（申请人可见）"})
     # The codes belong to the kind (异议: backend.objections.models.RefuseReason), checked by its flow;
     # the engine's schema does not keep a copy of them.
@@ -55,6 +56,7 @@ class QueueDecideIn(Schema):
     decision_no = Text(max_len=100, load_default=None, metadata={"description": "违诺认定文书号（承诺履约核查 违诺时必填）"})
     decision_date = fields.Date(load_default=None, metadata={"description": "违诺认定日期（默认今天）"})
     severity = Text(max_len=20, load_default=None, metadata={"description": "违诺记录的严重程度（默认 general）"})
+    retry_from = fields.Date(load_default=None, metadata={"description": "不予修复时：可重新申请的日期（信用修复，默认当天）"})
 
 
 class QueueReassignIn(Schema):

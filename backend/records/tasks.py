@@ -6,9 +6,13 @@ from sqlalchemy.orm import Session
 
 from backend.platform.jobs import job
 from backend.records.services import expire_due_records
+from backend.repair.services import close_for_expired_records
 
 
 @job
 def expire_records(session: Session) -> int:
-    """Daily: 公示中 records past their maximum publicity period become 已到期 (returns how many)."""
-    return expire_due_records(session)
+    """Daily: 公示中 records past their maximum publicity period become 已到期 (returns how many); a
+    pending repair application on them closes itself with that reason."""
+    count = expire_due_records(session)
+    close_for_expired_records(session)
+    return count

@@ -14,6 +14,7 @@ def blueprints():
     from backend.perks.staff_api import blp as perks_blp
     from backend.queues.staff_api import blp as queues_blp
     from backend.records.staff_api import blp as records_blp
+    from backend.repair.staff_api import blp as repairs_blp
     from backend.staff.agency_api import blp as agency_blp
     from backend.staff.auth_api import blp as staff_auth_blp
 
@@ -30,4 +31,5 @@ def blueprints():
         intercept_blp,
         perks_blp,
         loans_blp,
+        repairs_blp,
     ]

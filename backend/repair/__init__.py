@@ -1,0 +1,1 @@
+"""信用修复 (credit repair): eligibility, applications, the staff decision (seed 四(六))."""
