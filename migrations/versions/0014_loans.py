@@ -8,7 +8,7 @@
   (``fast_track``) with its basis, the firm's grade at that time and the intercept check.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 import sqlalchemy as sa

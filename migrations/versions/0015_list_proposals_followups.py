@@ -9,7 +9,7 @@
   commitment.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 """
 
 import sqlalchemy as sa
