@@ -171,7 +171,8 @@ def queue_decide(kind: str, item_id: int):
     adapter = _queue(kind)
     adapter.require_decider(console_actor())
     f = request.form
-    extra = {name: f.get(name, "")[:10_000] for name in (*CORRECTABLE_FIELDS, "remedy", "lift_list_entries")}
+    extra = {name: f.get(name, "")[:10_000]
+             for name in (*CORRECTABLE_FIELDS, "remedy", "lift_list_entries", *adapter.extra_names)}
     form = DecisionForm(outcome=f.get("outcome", "")[:30], reason_choice=f.get("reason_choice", "")[:100],
                         reason_text=f.get("reason_text", "")[:2000], valid_until=f.get("valid_until", "")[:20],
                         values=extra)

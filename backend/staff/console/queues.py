@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -93,6 +94,7 @@ class QueueDetail:
     reason_choices: dict[str, str] = field(default_factory=dict)  # value → label
     with_valid_until: bool = False
     correction: str | None = None  # the outcome that corrects the record (asks for its changes)
+    extras: list[Any] = field(default_factory=list)  # ExtraField: more inputs of this kind's decision
     result: str | None = None  # how it ended, when closed
     state: str = ""  # the state the page was rendered in (a stale page is recognised by it)
     records: list[dict] = field(default_factory=list)  # each with its versions (``history``) and events
@@ -123,6 +125,8 @@ class QueueAdapter(Protocol):
 
     def require_reader(self, actor: Actor) -> None: ...
     def require_decider(self, actor: Actor) -> None: ...
+    @property
+    def extra_names(self) -> tuple[str, ...]: ...
     def may_decide(self, actor: Actor) -> bool: ...
     def list(self, session: Session, actor: Actor, filters: QueueFilters, today: date) -> tuple[list[QueueRow], int]: ...
     def detail(self, session: Session, actor: Actor, item_id: int, today: date) -> QueueDetail: ...
@@ -140,6 +144,39 @@ class QueueAdapter(Protocol):
 
 
 @dataclass(frozen=True)
+class ExtraField:
+    """One more input of a kind's decision form, given to the kind's handler as ``data[name]`` typed as
+    the staff API's schema (``backend.queues.schemas.QueueDecideIn``) gives it: the handler checks it."""
+
+    name: str
+    label: str
+    type: str = "text"  # text / int / decimal / date
+    outcome: str | None = None  # asked for this outcome only (None: every outcome)
+
+    @property
+    def input_type(self) -> str:
+        return {"int": "number", "date": "date"}.get(self.type, "text")
+
+    def parse(self, raw: str) -> Any:
+        """The typed value of what was typed; 422 ``<name>_invalid`` next to the field."""
+        try:
+            if self.type == "int":
+                return int(raw)
+            if self.type == "decimal":
+                value = Decimal(raw)
+                if not value.is_finite():
+                    raise InvalidOperation
+                return value
+            if self.type == "date":
+                return date.fromisoformat(raw)
+        except (ValueError, InvalidOperation):
+            hint = {"int": "请填写整数。", "decimal": "请填写数字，如 3.45。",
+                    "date": "日期格式不正确，请按“2027-12-31”的格式填写。"}[self.type]
+            raise ValidationFailed(f"{self.name}_invalid", hint, errors={self.name: [hint]}) from None
+        return raw
+
+
+@dataclass(frozen=True)
 class KindForm:
     """Extras of one kind's decision form (a kind without a row gets outcome + free-text reason)."""
 
@@ -149,6 +186,7 @@ class KindForm:
     choice_key: str | None = None
     correction: str | None = None  # the outcome that corrects the record (its changes are asked)
     with_valid_until: bool = False  # 授权有效期至 (agency approvals)
+    extras: tuple[ExtraField, ...] = ()  # more inputs, passed to the kind's handler as data[name]
 
 
 AGENCY_REFUSAL_REASONS = (
@@ -162,6 +200,16 @@ KIND_FORMS: dict[str, KindForm] = {
                           reason_choices={code.value: label for code, label in REFUSE_LABELS.items()}),
     "agency": KindForm(refusals=frozenset({"reject"}), reason_choices={r: r for r in AGENCY_REFUSAL_REASONS},
                        with_valid_until=True),
+    "repair": KindForm(refusals=frozenset({"refuse"}), extras=(
+        ExtraField("retry_from", "可重新申请的日期（不予修复时填写，默认今天）", "date", "refuse"),)),
+    "loan": KindForm(refusals=frozenset({"refuse"}), extras=(
+        ExtraField("approved_amount_yuan", "批准金额（元，不超过申请金额）", "int", "approve"),
+        ExtraField("annual_rate", "年利率（%，如 3.45）", "decimal", "approve"),
+        ExtraField("term_months", "贷款期限（月）", "int", "approve"))),
+    "list_proposal": KindForm(refusals=frozenset({"reject"})),
+    "commitment_followup": KindForm(refusals=frozenset(), extras=(
+        ExtraField("decision_no", "违诺认定文书号（违诺时必填）", "text", "breached"),
+        ExtraField("decision_date", "违诺认定日期（默认今天）", "date", "breached"))),
 }
 ALL_STATE, OPEN_STATE = "all", "open"
 _EVENT_LABELS = {"create": "提交", "claim": "领取", "release": "退回队列", "reassign": "转办", "reroute": "改派部门",
@@ -316,6 +364,7 @@ class EngineQueue:
             refusal_outcomes=self.form.refusals & set(outcomes), reason_choices=self.form.reason_choices,
             with_valid_until=self.form.with_valid_until and bool(outcomes),
             correction=self.form.correction if self.form.correction in outcomes else None,
+            extras=[x for x in self.form.extras if x.outcome is None or x.outcome in outcomes],
             result=self._result(session, item), state=item.state,
             records=[self._record(session, rid) for rid in described.record_ids],
             card=staff_card(session, item.subject_id),
@@ -413,7 +462,15 @@ class EngineQueue:
                 except ValueError:
                     msg = "日期格式不正确，请按“2027-12-31”的格式填写。"
                     raise ValidationFailed("valid_until_invalid", msg, errors={"valid_until": [msg]}) from None
+        for extra in self.form.extras:
+            raw = str(form.get(extra.name) or "").strip()
+            if raw and extra.outcome in (None, outcome):
+                data[extra.name] = extra.parse(raw)
         queue.decide(session, actor, item.id, outcome=outcome, reason=reason, data=data, item=item)
+
+    @property
+    def extra_names(self) -> tuple[str, ...]:
+        return tuple(x.name for x in self.form.extras)
 
 
 def staff_card(session: Session, subject_id: int | None) -> dict | None:

@@ -20,9 +20,10 @@ from tests.staff.console.helpers import login, post, text
 def test_every_engine_kind_has_a_page_and_the_menu_follows_the_role(app, db, admin, reviewer, auditor):
     assert set(QUEUES) == set(KINDS)  # a kind added to KINDS gets its page without a console change
     bank = make_staff(db, Role.BANK_PARTNER, make_department(db, "bank"), username="bank.officer")
+    make_staff(db, Role.MERCHANT, make_department(db, "merchant"), username="shop.cashier")
     db.flush()
     menus = {}
-    for username in ("office.admin", "dept.reviewer", "office.auditor", "bank.officer"):
+    for username in ("office.admin", "dept.reviewer", "office.auditor", "bank.officer", "shop.cashier"):
         c = app.test_client()
         login(c, username)
         menus[username] = text(c.get("/staff/"))
@@ -30,7 +31,9 @@ def test_every_engine_kind_has_a_page_and_the_menu_follows_the_role(app, db, adm
         assert f"/staff/queues/{kind.name}" in menus["office.admin"]
         assert f"/staff/queues/{kind.name}" in menus["office.auditor"]
     assert "/staff/queues/objection" in menus["dept.reviewer"]
-    assert "/staff/queues/objection" not in menus["bank.officer"] and "没有需要办理的队列" in menus["bank.officer"]
+    # a partner bank's loan officer works loans only; a merchant's cashier works no queue
+    assert "/staff/queues/loan" in menus["bank.officer"] and "/staff/queues/objection" not in menus["bank.officer"]
+    assert "/staff/queues/" not in menus["shop.cashier"] and "没有需要办理的队列" in menus["shop.cashier"]
     c = app.test_client()
     login(c, bank.username)
     assert c.get("/staff/queues/objection").status_code == 403

@@ -1,0 +1,40 @@
+"""The bank's loan officer decides 信易贷 in the console: the approval's amount, rate and term are asked
+next to the decision, a mistyped one is shown next to its field with what was typed kept."""
+
+from __future__ import annotations
+
+from backend.loans.models import LoanApplication
+from tests.loans.conftest import apply
+from tests.staff.console.helpers import login, post, text
+
+
+def test_the_loan_officer_approves_in_the_console_with_amount_rate_and_term(app, client, db, world):
+    created = apply(client, world["h"], world["loan_a"], world["firm"], key="loan-console-1")
+    assert created.status_code == 201, created.json
+    loan = db.get(LoanApplication, created.json["id"])
+    item_id = client.get("/staff/v1/loans", headers=world["ha"]).json["items"][0]["queue_item_id"]
+
+    c = app.test_client()
+    login(c, world["officer_a"].username)
+    page = text(c.get(f"/staff/queues/loan/{item_id}"))
+    assert "批准金额" in page and "年利率" in page and "贷款期限" in page
+    url = f"/staff/queues/loan/{item_id}/decision"
+    form = {"outcome": "approve", "reason_text": "经营稳定", "approved_amount_yuan": "40万",
+            "annual_rate": "3.45", "term_months": "12", "seen_state": "pending"}
+    bad = post(c, url, form, page=f"/staff/queues/loan/{item_id}")
+    assert bad.status_code == 422
+    assert "请填写整数" in text(bad) and 'value="40万"' in text(bad)
+    db.refresh(loan)
+    assert loan.status == "pending"
+
+    form["approved_amount_yuan"] = "400000"
+    done = post(c, url, form, page=f"/staff/queues/loan/{item_id}")
+    assert done.status_code in (302, 303)
+    db.refresh(loan)
+    assert loan.status == "approved" and loan.approved_amount_yuan == 400_000
+    seen = client.get(f"/miniapp/v1/loans/{loan.id}", headers=world["h"]).json
+    assert seen["annual_rate"] == "3.45" and seen["approved_term_months"] == 12
+
+    other = app.test_client()
+    login(other, world["officer_b"].username)
+    assert other.get(f"/staff/queues/loan/{item_id}").status_code == 404
