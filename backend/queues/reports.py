@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, select, update
@@ -16,6 +17,7 @@ from backend.common.text import field_error
 from backend.platform.db import utcnow
 from backend.queues.models import QueueEvent, QueueItem
 from backend.queues.services import DUE_SOON_WORKING_DAYS, READ_ROLES
+from backend.staff.models import Department
 from backend.staff.services import department_scoped, require_role
 
 STATS_MAX_DAYS = 366
@@ -89,3 +91,35 @@ def queue_stats(session: Session, actor: Actor, *, date_from: date, date_to: dat
         stmt = stmt.where(QueueItem.kind == kind)
     rows = session.execute(stmt).all()
     return [dict(r._mapping) for r in rows if r.open or r.decided_on_time or r.decided_late]
+
+
+@dataclass(frozen=True)
+class DepartmentQueueFigures:
+    """One department's queue work, all kinds together (the console's dashboard)."""
+
+    code: str
+    short_name: str
+    open: int
+    overdue: int
+    decided_on_time: int
+    decided_late: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        decided = self.decided_on_time + self.decided_late
+        return None if not decided else self.decided_on_time / decided
+
+
+def department_figures(session: Session, actor: Actor, *, date_from: date, date_to: date) -> list[DepartmentQueueFigures]:
+    """:func:`queue_stats` summed over the kinds, per department with its names, by department code."""
+    totals: dict[int, list[int]] = {}
+    for row in queue_stats(session, actor, date_from=date_from, date_to=date_to):
+        t = totals.setdefault(row["department_id"], [0, 0, 0, 0])
+        for i, key in enumerate(("open", "overdue", "decided_on_time", "decided_late")):
+            t[i] += int(row[key])
+    if not totals:
+        return []
+    names = session.execute(select(Department.id, Department.code, Department.short_name)
+                            .where(Department.id.in_(totals))).all()
+    return sorted((DepartmentQueueFigures(code, short or code, *totals[i]) for i, code, short in names),
+                  key=lambda f: f.code)

@@ -10,6 +10,7 @@ from backend.common.clock import china_today
 from backend.http.extensions import get_session
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, DomainError, Forbidden, NotFound
+from backend.queues.reports import department_figures
 from backend.records.models import RECORD_KIND_LABELS, SEVERITY_LABELS
 from backend.records.stats import publication_figures
 from backend.staff.console.queues import QUEUES, DecisionForm, QueueFilters
@@ -71,11 +72,14 @@ def chart_bars(figures, width: int = 360, bar_height: int = 18, gap: int = 6) ->
 def dashboard():
     session, actor, today = get_session(), console_actor(), china_today()
     queues = [(q, q.counts(session, actor, today)) for q in readable_queues(actor)]
-    figures = chart = None
+    figures = chart = work = work_chart = None
     if actor.role in {str(r) for r in OFFICE_ROLES}:
         figures = publication_figures(session, actor, since=utcnow() - timedelta(days=FIGURES_DAYS))
         chart = chart_bars(figures)
-    return page("dashboard.html", queues=queues, figures=figures, chart=chart, days=FIGURES_DAYS)
+        work = department_figures(session, actor, date_from=today - timedelta(days=FIGURES_DAYS), date_to=today)
+        work_chart = chart_bars(work)
+    return page("dashboard.html", queues=queues, figures=figures, chart=chart, work=work, work_chart=work_chart,
+                days=FIGURES_DAYS)
 
 
 @bp.route("/departments/<code>")

@@ -200,3 +200,17 @@ def test_auditor_sees_the_item_and_its_evidence_views_but_cannot_decide(app, cli
     item = db.get(QueueItem, w.item_id)
     db.refresh(item)
     assert item.is_open and item.assignee_id is None
+
+
+def test_the_credit_office_dashboard_shows_each_departments_queue_work(app, db, accepted, admin, reviewer):
+    """The dashboard's per-department figures (open, overdue, decided on time and late, the on-time rate
+    and its chart) come from the queue statistics; a department reviewer does not get them."""
+    c = app.test_client()
+    login(c, "office.admin")
+    page = text(c.get("/staff/"))
+    assert "各单位办件时效" in page and 'id="work-figures"' in page and "各单位按时办结率" in page
+    table = page.split('id="work-figures"', 1)[1].split("</table>", 1)[0]
+    assert reviewer.department.short_name in table  # the routed objection is open there
+    r = app.test_client()
+    login(r, "dept.reviewer")
+    assert "各单位办件时效" not in text(r.get("/staff/"))
