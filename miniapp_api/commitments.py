@@ -3,7 +3,7 @@ their letters (PDF) and verification links."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -23,17 +23,13 @@ from backend.common.fields import Text
 from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
+from backend.http.urls import public_url
 from backend.records.queries import describe_departments
 
 blp = Blueprint("miniapp_commitments", __name__, url_prefix="/miniapp/v1/commitments",
                 description="小程序：信用承诺（在线签署、我的承诺、承诺书）")
 SECURITY = [{"bearer": []}]
 IDENTITY_LABELS = {"self_declared": "本人声明", "verified": "已核验"}
-
-
-def public_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}{path}"
 
 
 def verify_url(code: str) -> str:
