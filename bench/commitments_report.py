@@ -33,15 +33,12 @@ from sqlalchemy.orm import Session  # noqa: E402
 from backend.commitments.letters import content_hash  # noqa: E402
 from backend.commitments.models import Commitment, CommitmentItem, CommitmentLetter, CommitmentTemplate  # noqa: E402
 from backend.commitments.reports import write_report  # noqa: E402
-from backend.common import crypto  # noqa: E402
 from backend.common.actor import SYSTEM  # noqa: E402
 from backend.common.ids import make_resident_id, make_uscc  # noqa: E402
-from backend.platform.db import make_engine  # noqa: E402
-from backend.platform.migrate import upgrade  # noqa: E402
 from backend.staff.models import Department, OrgType  # noqa: E402
 from backend.subjects.models import Account, Firm, Person, Subject, SubjectKind  # noqa: E402
 from backend.subjects.services import id_number_index  # noqa: E402
-from bench.common import ensure_database  # noqa: E402
+from bench.common import prepared_engine  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_commitments"
 MONTH = date(2026, 11, 1)
@@ -118,11 +115,7 @@ def main() -> int:
     parser.add_argument("--trace", action="store_true", help="a second pass under tracemalloc (slow)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    crypto.configure({"bench": os.urandom(32)}, "bench", os.urandom(32))
-    if args.url.startswith("postgresql"):
-        ensure_database(args.url)
-    upgrade(args.url)
-    engine = make_engine(args.url)
+    engine = prepared_engine(args.url)
     out = Path(tempfile.mkdtemp(prefix="bench-commitments-")) / "registration.xlsx"
     with engine.connect() as conn:
         outer = conn.begin()

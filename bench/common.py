@@ -31,3 +31,21 @@ def ensure_scale(session, persons: int) -> None:
         report = load_scale(session, persons - have, progress=lambda m: print("  ", m, flush=True))
         session.commit()
         print(json.dumps(report.as_dict(), ensure_ascii=False))
+
+
+def prepared_engine(url: str):
+    """The engine of a benchmark database, ready to use: throwaway PII and audit keys for this
+    process (the rows are synthetic and rolled back), the database created when it is PostgreSQL,
+    migrated to head."""
+    import os
+
+    from backend.common import audit, crypto
+    from backend.platform.db import make_engine
+    from backend.platform.migrate import upgrade
+
+    crypto.configure({"bench": os.urandom(32)}, "bench", os.urandom(32))
+    audit.configure({"bench": os.urandom(32)}, "bench")
+    if url.startswith("postgresql"):
+        ensure_database(url)
+    upgrade(url)
+    return make_engine(url)

@@ -25,18 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from backend.common import crypto  # noqa: E402
 from backend.common.actor import SYSTEM  # noqa: E402
 from backend.common.ids import make_resident_id, make_uscc  # noqa: E402
 from backend.evaluation.services import evaluate_subjects  # noqa: E402
-from backend.platform.db import make_engine  # noqa: E402
-from backend.platform.migrate import upgrade  # noqa: E402
 from backend.records.ingest import read_csv, submit_batch  # noqa: E402
 from backend.records.models import CreditRecord  # noqa: E402
 from backend.staff.models import Department, OrgType  # noqa: E402
 from backend.subjects.models import Firm, Person, Subject, SubjectKind  # noqa: E402
 from backend.subjects.services import id_number_index  # noqa: E402
-from bench.common import ensure_database  # noqa: E402
+from bench.common import prepared_engine  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_records"
 KINDS = ["admin_penalty", "admin_license", "admin_inspection", "admin_reward", "commitment_breach"]
@@ -80,11 +77,7 @@ def main() -> int:
     parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    crypto.configure({"bench": os.urandom(32)}, "bench", os.urandom(32))
-    if args.url.startswith("postgresql"):
-        ensure_database(args.url)
-    upgrade(args.url)
-    engine = make_engine(args.url)
+    engine = prepared_engine(args.url)
     with engine.connect() as conn:
         outer = conn.begin()
         session = Session(bind=conn, join_transaction_mode="create_savepoint")

@@ -3,7 +3,7 @@ sharing my card with a signed link and QR code."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -24,6 +24,7 @@ from backend.http.auth import account_required, current_actor
 from backend.http.card_responses import NOT_MODIFIED, card_cache, card_response
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
+from backend.http.urls import public_url
 from backend.subjects.services import require_identity
 
 blp = Blueprint("miniapp_card", __name__, url_prefix="/miniapp/v1", description="小程序：信用名片与分享")
@@ -31,9 +32,8 @@ SECURITY = [{"bearer": []}]
 
 
 def share_url(token: str) -> str:
-    """Absolute public URL of a share: ``PUBLIC_BASE_URL`` if configured, else this request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/public/v1/cards/{token}"
+    """Absolute public URL of a share (see :func:`backend.http.urls.public_url`)."""
+    return public_url(f"/public/v1/cards/{token}")
 
 
 def _person_id() -> int:

@@ -3,7 +3,7 @@ their letters (PDF) and verification links."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -23,17 +23,13 @@ from backend.common.fields import Text
 from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
+from backend.http.urls import public_url
 from backend.records.queries import describe_departments
 
 blp = Blueprint("miniapp_commitments", __name__, url_prefix="/miniapp/v1/commitments",
                 description="小程序：信用承诺（在线签署、我的承诺、承诺书）")
 SECURITY = [{"bearer": []}]
 IDENTITY_LABELS = {"self_declared": "本人声明", "verified": "已核验"}
-
-
-def public_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}{path}"
 
 
 def verify_url(code: str) -> str:
@@ -101,14 +97,17 @@ class MyCommitmentsOut(Schema):
 
 
 def present_mine(session, rows) -> list[dict]:
+    """My commitments as the mini-program shows them; departments and subjects read once each (a
+    person's list names the same few subjects — themselves and their firms — on every row)."""
     depts = describe_departments(session, (c.department_id for c, _ in rows))
+    subjects = {sid: public_subject(session, sid) for sid in {c.subject_id for c, _ in rows}}
     out = []
     for c, letter in rows:
         status = CommitmentStatus(c.status)
         out.append({
             "id": c.id, "type": CommitmentType(c.type).value, "type_label": COMMITMENT_TYPE_LABELS[c.type],
             "matter": c.matter, "department": depts.get(c.department_id, {}).get("short_name"),
-            "subject": public_subject(session, c.subject_id), "status": status.value,
+            "subject": subjects[c.subject_id], "status": status.value,
             "status_label": COMMITMENT_STATUS_LABELS[status], "signed_on": c.signed_on, "valid_until": c.valid_until,
             "letter": None if letter is None else {
                 "text": letter.text, "template_version": letter.template_version, "content_hash": letter.content_hash,
@@ -184,8 +183,7 @@ class MyCommitments(MethodView):
         """签署信用承诺：保存签署文本、样式版本、签署人和哈希，并立即登记到事项所属部门"""
         session = get_session()
         commitment = signing.sign_commitment(session, current_actor(), data.pop("item_id"), **data)
-        rows = [(c, letter) for c, letter in signing.my_commitments(session, current_actor()) if c.id == commitment.id]
-        return present_mine(session, rows)[0]
+        return present_mine(session, [signing.my_letter(session, current_actor(), commitment.id)])[0]
 
 
 @blp.route("/<int(max=2147483647):commitment_id>/letter.pdf")

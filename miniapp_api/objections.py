@@ -9,7 +9,14 @@ from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
 from backend.objections import services as svc
-from backend.objections.schemas import ObjectionIn, ObjectionOut, PromiseOut, SupplementIn, present_objection
+from backend.objections.schemas import (
+    ObjectionIn,
+    ObjectionOut,
+    PromiseOut,
+    SupplementIn,
+    present_objection,
+    present_objections,
+)
 
 blp = Blueprint("miniapp_objections", __name__, url_prefix="/miniapp/v1/objections", description="小程序：异议申诉")
 SECURITY = [{"bearer": []}]
@@ -24,7 +31,7 @@ class Objections(MethodView):
     def get(self):
         """我的异议申请（最新的在前）。"""
         session = get_session()
-        return [present_objection(session, o, detail=False) for o in svc.list_own_objections(session, current_actor())]
+        return present_objections(session, svc.list_own_objections(session, current_actor()))
 
     @account_required
     @idempotent

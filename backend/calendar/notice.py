@@ -21,6 +21,7 @@ from backend.calendar.models import CalendarDay
 from backend.calendar.services import SOURCE_STAFF, check_year, parse_date
 from backend.common.actor import Actor
 from backend.common.audit import audit
+from backend.common.spreadsheets import blank, xlsx_rows
 from backend.platform.db import utcnow
 from backend.platform.errors import ValidationFailed
 
@@ -78,18 +79,23 @@ def _csv_rows(content: bytes) -> Iterable[list]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise _fail("无法识别文件编码，请另存为 UTF-8 编码的 CSV。")
-    return csv.reader(io.StringIO(text))
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline="")):
+            if blank(row):
+                continue
+            rows.append(row)
+            if len(rows) > MAX_ROWS + 1:  # the header and one row too many: import_year_notice refuses it
+                break
+    except csv.Error:  # a field longer than csv's limit, a stray quote at the end …
+        raise _fail("文件不是有效的 CSV 表格，请在表格软件中另存为 CSV 后重新上传。") from None
+    return rows
 
 
 def _xlsx_rows(content: bytes) -> Iterable[list]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises several types for a file that is not a workbook
-        raise _fail("无法读取该 Excel 文件，请确认是 .xlsx 格式。") from None
-    sheet = book.worksheets[0]
-    return [list(r) for r in sheet.iter_rows(values_only=True)]
+    # The header and one row more than a notice may hold: import_year_notice then says it is too long.
+    rows = xlsx_rows(content, max_rows=MAX_ROWS + 2, invalid=_fail("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))
+    return [list(values) for _, values in rows]
 
 
 def _day(value: object, row: int, errors: dict) -> date | None:

@@ -11,7 +11,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from backend.common.messages import translate_errors
@@ -107,6 +107,15 @@ def register_error_handlers(app: Flask) -> None:
         # always an input no schema bounded. The log says which.
         log.warning("number out of range answered as 422: %s", err)
         return _response(422, "number_too_large", "填写的数字太大，请检查后重试。")
+
+    @app.errorhandler(StatementError)
+    def _statement_error(err: StatementError):
+        # SQLAlchemy wraps what a bind parameter's conversion raised: a date at the edge of the
+        # calendar (0001-01-01 00:00 Beijing time is year 0 in UTC) overflows there, not in the view.
+        # (DataError and IntegrityError, its subclasses, keep their own handlers.)
+        if isinstance(err.orig, OverflowError):
+            return _overflow(err.orig)
+        return _unexpected(err)
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(err: IntegrityError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +16,7 @@ from backend.queues.kinds import get_kind
 from backend.queues.models import QueueItem
 from backend.queues.services import timeline
 from backend.records.models import RECORD_KIND_LABELS, RECORD_STATUS_LABELS, CreditRecord
-from backend.staff.models import Department
+from backend.records.queries import describe_departments
 from backend.uploads.models import Upload
 from backend.uploads.services import MAX_PER_OBJECTION
 
@@ -95,30 +97,50 @@ def _steps(session: Session, item: QueueItem | None) -> list[dict]:
     return steps
 
 
+def present_objections(session: Session, objections: Iterable[Objection], *, detail: bool = False) -> list[dict]:
+    """The applicant's view of ``objections``: their records, departments and queue items read in one
+    query each, whatever the number of objections (the list of "my objections"); ``detail`` adds the
+    evidence files and the timeline of each."""
+    objections = list(objections)
+    if not objections:
+        return []
+    ids = [o.id for o in objections]
+    records = {r.id: r for r in session.scalars(
+        select(CreditRecord).where(CreditRecord.id.in_({o.record_id for o in objections})))}
+    depts = describe_departments(session, (r.department_id for r in records.values()))
+    items = {i.ref_id: i for i in session.scalars(
+        select(QueueItem).where(QueueItem.kind == "objection", QueueItem.ref_id.in_(ids)))}
+    states = get_kind("objection").states
+    out = []
+    for objection in objections:
+        record, item = records[objection.record_id], items.get(objection.id)
+        current = None
+        if item is not None and item.is_open:
+            rule = rule_by_code(item.deadline_rule)
+            current = {"state": item.state, "label": states[item.state], "deadline": item.deadline,
+                       "basis": rule.basis if rule else None}
+        evidence = [{"id": i, "media_type": t, "size": s} for i, t, s in session.execute(
+            select(Upload.id, Upload.media_type, Upload.size).where(Upload.attached_to == f"objection:{objection.id}")
+            .order_by(Upload.id))] if detail else []
+        out.append({
+            "id": objection.id,
+            "record": {"id": record.id, "title": record.title, "kind_label": RECORD_KIND_LABELS[record.kind],
+                       "decision_no": record.decision_no,
+                       "department": depts.get(record.department_id, {}).get("short_name"),
+                       "status_label": RECORD_STATUS_LABELS[record.status]},
+            "ground": objection.ground.value, "ground_label": GROUND_LABELS[Ground(objection.ground)],
+            "statement": objection.statement, "status": objection.status.value,
+            "status_label": STATUS_LABELS[objection.status],
+            "refuse_reason": objection.refuse_reason.value if objection.refuse_reason else None,
+            "refuse_reason_label": REFUSE_LABELS[objection.refuse_reason] if objection.refuse_reason else None,
+            "decision_reason": objection.decision_reason, "new_record_id": objection.new_record_id,
+            "remedy": objection.remedy, "evidence": evidence, "current_step": current,
+            "steps": _steps(session, item) if detail else [], "created_at": objection.created_at,
+            "decided_at": objection.decided_at,
+        })
+    return out
+
+
 def present_objection(session: Session, objection: Objection, *, detail: bool = True) -> dict:
-    record = session.get(CreditRecord, objection.record_id)
-    dept = session.get(Department, record.department_id)
-    item = session.execute(select(QueueItem).where(QueueItem.kind == "objection", QueueItem.ref_id == objection.id)).scalar()
-    current = None
-    if item is not None and item.is_open:
-        rule = rule_by_code(item.deadline_rule)
-        current = {"state": item.state, "label": get_kind("objection").states[item.state], "deadline": item.deadline,
-                   "basis": rule.basis if rule else None}
-    evidence = [{"id": i, "media_type": t, "size": s} for i, t, s in session.execute(
-        select(Upload.id, Upload.media_type, Upload.size).where(Upload.attached_to == f"objection:{objection.id}")
-        .order_by(Upload.id))] if detail else []
-    return {
-        "id": objection.id,
-        "record": {"id": record.id, "title": record.title, "kind_label": RECORD_KIND_LABELS[record.kind],
-                   "decision_no": record.decision_no, "department": dept.short_name,
-                   "status_label": RECORD_STATUS_LABELS[record.status]},
-        "ground": objection.ground.value, "ground_label": GROUND_LABELS[Ground(objection.ground)],
-        "statement": objection.statement, "status": objection.status.value,
-        "status_label": STATUS_LABELS[objection.status],
-        "refuse_reason": objection.refuse_reason.value if objection.refuse_reason else None,
-        "refuse_reason_label": REFUSE_LABELS[objection.refuse_reason] if objection.refuse_reason else None,
-        "decision_reason": objection.decision_reason, "new_record_id": objection.new_record_id,
-        "remedy": objection.remedy, "evidence": evidence, "current_step": current,
-        "steps": _steps(session, item) if detail else [], "created_at": objection.created_at,
-        "decided_at": objection.decided_at,
-    }
+    """One objection as the applicant sees it (with evidence and timeline unless ``detail=False``)."""
+    return present_objections(session, [objection], detail=detail)[0]

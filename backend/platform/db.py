@@ -139,11 +139,14 @@ def _sqlite_end(conn: Connection) -> None:
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
+    """The engine of ``url``. ``hide_parameters``: a database error's text (logged with the traceback
+    of every unexpected error, in requests and jobs) names the statement but not its values, which
+    may be a person's free text, name or number."""
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, echo=echo, **kwargs)
+        engine = create_engine(url, echo=echo, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         # The transaction ends: the next thread may begin (it then waits the few ms of this commit).
@@ -156,7 +159,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     # request on each pooled connection after a PostgreSQL restart, failover or an idle cut by a
     # firewall/pgbouncer answers 500; a credit service should not trade that for 1 %.
     # pool_recycle retires connections before common idle/lifetime limits (30 min) cut them.
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_recycle=1800, pool_size=10,
+                         max_overflow=20)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

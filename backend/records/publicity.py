@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
-from backend.platform.errors import Conflict, ValidationFailed
+from backend.common.text import clean_text
+from backend.platform.errors import Conflict
 from backend.records.models import JUDICIAL_KINDS, CreditRecord, Polarity, RecordEvent, RecordStatus
 from backend.records.rules import (
     EXCEPTION_MAX_MONTHS,
@@ -84,16 +85,10 @@ def publish_by_exception(session: Session, actor: Actor, record: CreditRecord, b
     """A department publishes a withheld (轻微) record by exception, stating its basis (公示依据).
 
     The record is then public for at most 3 months from its decision. Refusals: ``basis_required``
-    / ``basis_too_long`` (422), ``publication_never`` (409, a 107号 警告), ``publication_not_withheld``
+    / ``basis_too_long`` / ``basis_invalid`` (422), ``publication_never`` (409, a 107号 警告), ``publication_not_withheld``
     (409, the record is published anyway). Callers check the department scope first.
     """
-    basis = (basis or "").strip()
-    if not basis:
-        msg = "请填写例外公示的依据（如法律、法规或部门规定的名称和条款）。"
-        raise ValidationFailed("basis_required", msg, errors={"basis": [msg]})
-    if len(basis) > 1000 or any(ord(c) < 32 and c not in "\t\r\n" for c in basis):
-        msg = "公示依据不能超过1000个字，且不能含有无法识别的字符。"
-        raise ValidationFailed("basis_too_long", msg, errors={"basis": [msg]})
+    basis = clean_text(basis, "basis", "例外公示的依据（法律、法规或部门规定的名称和条款）", True)
     if record.publication == Publication.NEVER:
         raise Conflict("publication_never", "依据《市场监督管理信用修复管理办法》，警告信息不予公示。")
     if record.publication != Publication.WITHHELD:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
-from backend.common.fields import PageOut, PageQuery
+from backend.common.fields import PageOut, PageQuery, Text
 from backend.records.models import (
     RECORD_KIND_LABELS,
     RECORD_STATUS_LABELS,
@@ -47,7 +47,7 @@ class SupersedeIn(Schema):
 
 
 class PublicationIn(Schema):
-    basis = fields.String(required=True, metadata={"description": "例外公示的依据（法律、法规或部门规定）"})
+    basis = Text(required=True, metadata={"description": "例外公示的依据（法律、法规或部门规定），不超过1000字"})
 
 
 class BatchIn(Schema):

@@ -6,13 +6,13 @@ for the auditor role (审计员) alone — the people whose actions are logged d
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.common.actor import Actor
-from backend.common.clock import CHINA_TZ
+from backend.common.clock import china_days
 from backend.common.models import AuditEntry
 from backend.common.paging import Page, paginate
 from backend.staff.models import Role
@@ -24,10 +24,6 @@ AUDIT_READERS = (Role.AUDITOR,)
 def require_audit_reader(actor: Actor) -> None:
     """Only auditors read the audit log (403 ``role_forbidden``)."""
     require_role(actor, AUDIT_READERS, "审计日志仅限审计员查看。")
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
 
 
 def search_audit(
@@ -56,10 +52,7 @@ def search_audit(
         stmt = stmt.where(AuditEntry.target_id == target_id.strip()[:64])
     if action:
         stmt = stmt.where(AuditEntry.action.startswith(action.strip()[:64], autoescape=True))
-    if date_from:
-        stmt = stmt.where(AuditEntry.at >= _day_start(date_from))
-    if date_to:
-        stmt = stmt.where(AuditEntry.at < _day_start(date_to + timedelta(days=1)))
+    stmt = stmt.where(*china_days(AuditEntry.at, date_from, date_to))
     return paginate(session, stmt, AuditEntry.id.desc(), page=page, per_page=per_page)
 
 

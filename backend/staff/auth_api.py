@@ -153,12 +153,11 @@ class Password(MethodView):
     @blp.doc(security=_SECURED)
     def post(self, data):
         """修改本人密码（旧令牌随即失效，返回新令牌）"""
-        session, cfg = get_session(), current_app.config
-        user = svc.change_password(
-            session, current_actor(),
-            current_password=data["current_password"], new_password=data["new_password"],
+        cfg = current_app.config
+        user, token = staff_login.change_own_password(
+            get_session(), current_actor(), current_password=data["current_password"],
+            new_password=data["new_password"], client=_client(), secret=cfg["SECRET_KEY"], ttl=cfg["STAFF_TOKEN_TTL"],
         )
-        token = staff_login.start_staff_session(session, user, _client(), secret=cfg["SECRET_KEY"], ttl=cfg["STAFF_TOKEN_TTL"])
         return _token_reply(user, token)
 
 

@@ -26,7 +26,7 @@ from backend.sessions.models import EndReason
 from backend.sessions.services import end_sessions, start_session
 from backend.staff.login_throttle import ALERT_AFTER, ALERT_WINDOW, LoginThrottle
 from backend.staff.models import StaffUser
-from backend.staff.services import password_hasher, staff_actor, verify_password
+from backend.staff.services import change_password, password_hasher, staff_actor, verify_password
 
 INVALID_CREDENTIALS = "用户名或密码错误。"
 
@@ -110,6 +110,17 @@ def _alert_if_sustained(session: Session, anonymous: Actor, name: str, attempts:
     commit_on_refusal(session)
     audit(session, anonymous, "staff.login_attack", "staff_user", user.id if user else None,
           attempts=attempts, window_minutes=ALERT_WINDOW // 60)
+
+
+def change_own_password(
+    session: Session, actor: Actor, *, current_password: str, new_password: str, client: ClientInfo, secret: str,
+    ttl: int,
+) -> tuple[StaffUser, str]:
+    """The signed-in staff member changes their password: every session of theirs ends (other
+    browsers, API clients) and this client goes on with a new one — ``(user, token)``. The API and
+    the console both change passwords through here."""
+    user = change_password(session, actor, current_password=current_password, new_password=new_password)
+    return user, start_staff_session(session, user, client, secret=secret, ttl=ttl)
 
 
 def logout_staff(session: Session, actor: Actor) -> None:

@@ -184,8 +184,8 @@ def staff_actor(user: StaffUser, ip: str | None) -> Actor:
 def change_password(
     session: Session, actor: Actor, *, current_password: str, new_password: str
 ) -> StaffUser:
-    """The signed-in staff member changes their own password; every session of theirs ends (the
-    caller starts a new one with :func:`start_staff_session`)."""
+    """The signed-in staff member changes their own password; every session of theirs ends (callers
+    use :func:`backend.staff.login.change_own_password`, which also starts the caller's new session)."""
     user = get_staff_user(session, actor.id) if actor.is_staff and actor.id is not None else None
     if user is None:
         raise Forbidden("staff_only", "只有工作人员可以修改密码。")

@@ -5,7 +5,7 @@ staff enter the year's notice (staff API, CSV or XLSX)."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import chinese_calendar
 from openpyxl import Workbook
@@ -96,3 +96,45 @@ def test_a_bad_notice_is_refused_whole(client, db, admin, reviewer):  # noqa: F8
                       data={"file": (io.BytesIO(b"not a workbook"), "2027.xlsx")})
     assert resp.status_code == 422 and resp.json["reason"] == "calendar_notice_invalid"
     assert client.put("/staff/v1/calendar/2027/notice", json=notice, headers=reviewer).status_code == 403
+
+
+def _xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _put_file(client, hdrs, content: bytes, name: str):
+    return client.put("/staff/v1/calendar/2027/notice", headers=hdrs, content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(content), name)})
+
+
+def test_a_notice_file_that_csv_or_openpyxl_cannot_read_is_a_422_not_a_500(client, db, admin):  # noqa: F811
+    # A field longer than the csv module's limit raised csv.Error (500).
+    resp = _put_file(client, admin, ("日期,类型,名称\n2027-01-01,放假,\"" + "元" * 140_000 + "\"\n").encode(), "2027.csv")
+    assert resp.status_code == 422 and resp.json["reason"] == "calendar_notice_invalid"
+    # A workbook whose sheet is damaged only fails while its rows are read (outside the old try).
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(_xlsx([["日期", "类型", "名称"], [date(2027, 1, 1), "放假", "元旦"]]))), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info, b"<worksheet><sheetData><row><c r='A1' t='s'><v>99" if "worksheets/sheet" in info.filename
+                         else body)
+    resp = _put_file(client, admin, out.getvalue(), "2027.xlsx")
+    assert resp.status_code == 422 and resp.json["reason"] == "calendar_notice_invalid"
+    assert db.get(CalendarDay, date(2027, 1, 1)) is None
+
+
+def test_a_notice_sheet_is_read_past_empty_rows_and_refused_when_too_long(client, db, admin):  # noqa: F811
+    gap = [[None, None, None]] * 5
+    resp = _put_file(client, admin, _xlsx([["日期", "类型", "名称"], [date(2027, 1, 1), "放假", "元旦"], *gap,
+                                           [date(2027, 10, 4), "放假", "国庆节"]]), "2027.xlsx")
+    assert resp.status_code == 200 and resp.json["holidays"] == 2, resp.json
+    days = [[date(2027, 1, 1) + timedelta(days=i), "放假", "假日"] for i in range(365)]
+    resp = _put_file(client, admin, _xlsx([["日期", "类型", "名称"], *days, *days[:40]]), "2027.xlsx")
+    assert resp.status_code == 422 and "400" in resp.json["message"]

@@ -213,3 +213,39 @@ def test_staff_lists_do_not_show_the_signers_id_number_from_the_letter_text(app,
     assert any(i["id"] == mine["id"] for i in listed.json["items"])
     for resp in (listed, one):
         assert id_number not in resp.get_data(as_text=True) and "王守信" not in resp.get_data(as_text=True)
+
+
+def test_letter_links_point_at_the_public_site_when_it_is_configured(app, client, db, staff, rep):
+    """Behind the proxy the request's host is an internal name: the verification and PDF links a
+    signer keeps use PUBLIC_BASE_URL, like the card's share links (one helper, backend.http.urls)."""
+    item = add_item(client, staff["SCJG"])
+    app.config["PUBLIC_BASE_URL"] = "https://xy.huaian.gov.cn/"
+    _, signed = first_sign(client, rep["headers"], item["id"], uscc=rep["firm"].uscc)
+    assert signed["letter"]["verify_url"].startswith("https://xy.huaian.gov.cn/public/v1/commitments/verify/")
+    assert signed["letter"]["pdf_url"] == f"https://xy.huaian.gov.cn/miniapp/v1/commitments/{signed['id']}/letter.pdf"
+    app.config["PUBLIC_BASE_URL"] = ""
+    mine = client.get(SIGN, headers=rep["headers"]).json["items"]
+    assert mine[0]["letter"]["pdf_url"] == f"http://localhost/miniapp/v1/commitments/{signed['id']}/letter.pdf"
+
+
+def test_my_commitments_list_reads_each_subject_once_whatever_its_length(app, client, db, staff, rep):
+    """GET /miniapp/v1/commitments looked the subject up twice per row (firm, then person)."""
+    from tests.factories.cards import StatementCounter
+
+    uscc = rep["firm"].uscc
+    items = [add_item(client, staff["SCJG"], code=f"SCJG-GS-0{n}", name=f"守法诚信经营承诺{n}") for n in range(1, 5)]
+    first_sign(client, rep["headers"], items[0]["id"], uscc=uscc)
+
+    def listed() -> tuple[int, list[dict]]:
+        with StatementCounter(db.get_bind().engine) as counter:
+            resp = client.get(SIGN, headers=rep["headers"])
+        assert resp.status_code == 200, resp.json
+        return len(counter.statements), resp.json["items"]
+
+    one, mine = listed()
+    for item in items[1:]:
+        first_sign(client, rep["headers"], item["id"], uscc=uscc)
+    four, mine = listed()
+    assert len(mine) == 4 and {m["subject"]["code"] for m in mine} == {uscc}
+    assert all(m["subject"]["name"] == "淮安区守信食品有限公司" and m["letter"]["verify_url"] for m in mine)
+    assert four == one, f"{four} statements for 4 commitments, {one} for 1"

@@ -298,3 +298,30 @@ def test_an_agent_whose_agency_ended_no_longer_sees_or_completes_the_firms_objec
     assert late.status_code == 404
     db.refresh(item)
     assert item.state == "awaiting_applicant"
+
+
+def test_my_objections_list_reads_a_fixed_number_of_queries_whatever_its_length(app, client, db, world):
+    """GET /miniapp/v1/objections read each objection's record, department and queue item one by one
+    (3 queries a row); now one query each for the whole list."""
+    from tests.factories.cards import StatementCounter
+
+    w = world
+    records = [w["record"], *(penalty(db, w["reviewer"], w["firm"].uscc) for _ in range(3))]
+    db.flush()
+
+    def listed() -> tuple[int, list[dict]]:
+        with StatementCounter(db.get_bind().engine) as counter:
+            resp = client.get(URL, headers=w["h"])
+        assert resp.status_code == 200, resp.json
+        return len(counter.statements), resp.json
+
+    assert _file(client, w, record_id=records[0].id, evidence_upload_ids=[]).status_code == 201
+    one, body = listed()
+    assert [o["record"]["id"] for o in body] == [records[0].id]
+    for rec in records[1:]:
+        assert _file(client, w, record_id=rec.id, evidence_upload_ids=[]).status_code == 201
+    four, body = listed()
+    assert sorted(o["record"]["id"] for o in body) == sorted(r.id for r in records)
+    assert all(o["record"]["department"] == w["dept"].short_name and o["current_step"]["state"] == "pending"
+               and o["current_step"]["deadline"] for o in body)
+    assert four == one, f"{four} statements for 4 objections, {one} for 1"

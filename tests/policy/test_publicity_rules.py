@@ -72,6 +72,12 @@ def test_a_department_may_publish_it_by_exception_with_its_basis(app, client, db
     path = f"/staff/v1/records/{rec['id']}/publication"
     resp = client.put(path, json={"basis": "  "}, headers=staff)
     assert resp.status_code == 422 and resp.json["reason"] == "basis_required"
+    resp = client.put(path, json={"basis": "依据" * 501}, headers=staff)
+    assert resp.status_code == 422 and resp.json["reason"] == "basis_too_long"
+    assert "1000" in resp.json["errors"]["basis"][0]
+    resp = client.put(path, json={"basis": "《某某条例》\x07第十条"}, headers=staff)
+    assert resp.status_code == 422 and "basis" in resp.json["errors"]
+    assert client.get(f"/public/v1/firms/{f.uscc}/card").json["record_counts"] == []  # still withheld
     resp = client.put(path, json={"basis": "《某某条例》第十条：轻微违法行为予以公示"}, headers=staff)
     assert resp.status_code == 200, resp.json
     assert resp.json["publication_basis"].startswith("《某某条例》") and resp.json["publication"] == "withheld"

@@ -58,6 +58,11 @@ def test_auditor_searches_the_log_and_checks_the_chain(client, db, auditor, admi
     only_admin = text(client.get("/staff/audit", query_string={"actor": f"staff:{admin.id}"}))
     assert f"staff_user {admin.id}" in only_admin
     assert client.get("/staff/audit", query_string={"from": "2026-99-01"}).status_code == 422
+    # the last date there is, as an open end (it overflowed into year 10000: a 500)
+    resp = client.get("/staff/audit", query_string={"action": "staff.login", "from": "0001-01-01", "to": "9999-12-31"})
+    assert resp.status_code == 200 and "李管理（信用办管理员）" in text(resp)
+    assert "李管理（信用办管理员）" not in text(client.get("/staff/audit", query_string={"action": "staff.login",
+                                                                                   "to": "2000-01-01"}))
     resp = post(client, "/staff/audit/verify", page="/staff/audit")
     assert resp.status_code == 200 and "日志链完整" in text(resp)
     # Someone alters a row behind the application's back: the check finds it and shows the row.
