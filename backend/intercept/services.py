@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
 from backend.common.actor import Actor
-from backend.common.clock import CHINA_TZ, china_today
+from backend.common.clock import china_days, china_today
 from backend.common.ids import USCC, parse_subject_code
 from backend.common.paging import Page, paginate
 from backend.intercept.models import InterceptCheck, InterceptHit
@@ -230,15 +230,8 @@ def search_log(
         stmt = stmt.where(InterceptCheck.purpose == purpose)
     if blocked is not None:
         stmt = stmt.where(InterceptCheck.blocked.is_(blocked))
-    if since is not None:
-        stmt = stmt.where(InterceptCheck.at >= _day_start(since))
-    if until is not None:
-        stmt = stmt.where(InterceptCheck.at < _day_start(date.fromordinal(until.toordinal() + 1)))
+    stmt = stmt.where(*china_days(InterceptCheck.at, since, until))
     return paginate(session, stmt, InterceptCheck.at.desc(), InterceptCheck.id.desc(), page=page, per_page=per_page)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
 
 
 def present_log(session: Session, checks: Sequence[InterceptCheck]) -> list[dict[str, Any]]:

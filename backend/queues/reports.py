@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.calendar.workdays import add_working_days
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
-from backend.common.clock import CHINA_TZ, china_today
+from backend.common.clock import china_days, china_today
 from backend.common.text import field_error
 from backend.platform.db import utcnow
 from backend.queues.models import QueueEvent, QueueItem
@@ -59,10 +59,6 @@ def escalate_overdue(session: Session, today: date | None = None) -> int:
     return len(ids)
 
 
-def _utc_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
-
-
 def queue_stats(session: Session, actor: Actor, *, date_from: date, date_to: date,
                 department_code: str | None = None, kind: str | None = None) -> list[dict]:
     """Per department and kind: open and overdue now, and items decided in ``date_from``..``date_to``
@@ -73,8 +69,7 @@ def queue_stats(session: Session, actor: Actor, *, date_from: date, date_to: dat
     if (date_to - date_from).days > STATS_MAX_DAYS:
         raise field_error("date_to", "date_range_too_long", f"统计区间不能超过{STATS_MAX_DAYS}天。")
     today = china_today()
-    start, end = _utc_start(date_from), _utc_start(date_to + timedelta(days=1))
-    decided = QueueItem.is_open.is_(False) & (QueueItem.closed_at >= start) & (QueueItem.closed_at < end)
+    decided = and_(QueueItem.is_open.is_(False), *china_days(QueueItem.closed_at, date_from, date_to))
 
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
