@@ -3,7 +3,7 @@ their letters (PDF) and verification links."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -23,6 +23,8 @@ from backend.common.fields import Text
 from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
+from backend.http.ratelimit import heavy_read
+from backend.platform.config import printed_base_url
 from backend.records.queries import describe_departments
 
 blp = Blueprint("miniapp_commitments", __name__, url_prefix="/miniapp/v1/commitments",
@@ -32,8 +34,8 @@ IDENTITY_LABELS = {"self_declared": "本人声明", "verified": "已核验"}
 
 
 def public_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}{path}"
+    """A link that ends up printed (the letter's QR code, its verify link): never from the Host header."""
+    return f"{printed_base_url(current_app.config)}{path}"
 
 
 def verify_url(code: str) -> str:
@@ -192,6 +194,7 @@ class MyCommitments(MethodView):
 class LetterPDF(MethodView):
     @blp.doc(security=SECURITY, responses={"200": {"description": "承诺书 PDF（A4）", "content": {"application/pdf": {}}}})
     @account_required
+    @heavy_read
     def get(self, commitment_id: int):
         """承诺书 PDF：签署文本、签署人、日期、哈希和核验二维码"""
         session = get_session()

@@ -157,6 +157,7 @@ class Password(MethodView):
         user = svc.change_password(
             session, current_actor(),
             current_password=data["current_password"], new_password=data["new_password"],
+            throttle=LoginThrottle(get_store()),
         )
         token = staff_login.start_staff_session(session, user, _client(), secret=cfg["SECRET_KEY"], ttl=cfg["STAFF_TOKEN_TTL"])
         return _token_reply(user, token)

@@ -81,10 +81,12 @@ def password():
     if errors:
         return page("password.html", 422, errors=errors, forced=forced)
     try:
-        user = svc.change_password(get_session(), console_actor(), current_password=current, new_password=new)
+        user = svc.change_password(get_session(), console_actor(), current_password=current, new_password=new,
+                                   throttle=LoginThrottle(get_store()))
     except DomainError as err:
-        return page("password.html", err.status, forced=forced,
-                    errors=field_errors(err, {"password": "new_password"}))
+        errors = field_errors(err, {"password": "new_password"}) or {"current_password": [err.message]}
+        resp = page("password.html", err.status, forced=forced, errors=errors)
+        return (*resp, err.headers or {})
     # Every older token (other browsers, API clients) stops working; this session goes on with a new one.
     # A password change ends every session of the user (the API's rule); this browser gets a new one.
     cfg = current_app.config
