@@ -14,7 +14,7 @@ session around them:
 - a Content-Security-Policy without inline scripts or styles and ``frame-ancestors 'none'``.
 
 Modules: ``web.py`` (session, guards, headers), ``auth_views.py``, ``record_views.py``,
-``admin_views.py``, ``queue_views.py``, ``queues.py`` (the queue adapters), ``sheets.py`` (XLSX).
+``admin_views.py``, ``commitment_views.py`` (catalogue, integrity notice), ``queue_views.py``, ``queues.py`` (the queue adapters), ``sheets.py`` (XLSX).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 from flask import Flask
 
 # Importing the view modules attaches their routes to ``bp``.
-from backend.staff.console import admin_views, auth_views, queue_views, record_views  # noqa: E402,F401,I001
+from backend.staff.console import admin_views, auth_views, commitment_views, queue_views, record_views  # noqa: E402,F401,I001
 from backend.staff.console.web import bp, init_web
 
 

@@ -31,7 +31,8 @@ ADMIN_MESSAGE = "只有信用办管理员可以管理工作人员账号和工作
 OFFICE = (Role.CREDIT_ADMIN, Role.AUDITOR)
 
 
-def _departments():
+def all_departments():
+    """Every department by code (the pages' department choices)."""
     return get_session().execute(select(Department).order_by(Department.code)).scalars().all()
 
 
@@ -40,7 +41,7 @@ def _departments():
 
 def _staff_page(values=None, errors=None, status=200):
     users = staff_svc.list_staff_users(get_session())
-    return page("staff_users.html", status, users=users, roles=ROLE_LABELS, departments=_departments(),
+    return page("staff_users.html", status, users=users, roles=ROLE_LABELS, departments=all_departments(),
                 values=values or {}, errors=errors or {})
 
 
@@ -94,7 +95,7 @@ def staff_reset_password(user_id: int):
 @bp.route("/admin/departments")
 @staff_page(OFFICE, "单位列表仅供信用办和审计员查看。")
 def departments():
-    return page("departments.html", departments=_departments())
+    return page("departments.html", departments=all_departments())
 
 
 # --- working-day calendar ---------------------------------------------------------------------
