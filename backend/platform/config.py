@@ -108,13 +108,13 @@ def printed_base_url(settings: Any) -> str:
     """The base of a link printed into a letter PDF, a QR code or a report: ``PUBLIC_BASE_URL``
     (required in production), else :data:`DEV_PUBLIC_BASE_URL` — never the request's Host header,
     which the client chooses."""
-    return (settings.get("PUBLIC_BASE_URL") or DEV_PUBLIC_BASE_URL).rstrip("/")
+    return str(settings.get("PUBLIC_BASE_URL") or DEV_PUBLIC_BASE_URL).rstrip("/")
 
 
-def check_idle_minutes(value: object) -> int:
+def check_idle_minutes(value: int | str) -> int:
     """``STAFF_CONSOLE_IDLE_MINUTES`` as a whole number of minutes between 1 and 1440."""
     try:
-        minutes = int(value)  # type: ignore[call-overload]
+        minutes = int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"STAFF_CONSOLE_IDLE_MINUTES must be a whole number of minutes, got {value!r}") from None
     if not 1 <= minutes <= 24 * 60:
