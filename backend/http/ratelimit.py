@@ -208,8 +208,8 @@ def _is_heavy_read() -> bool:
     if view is None:
         return False
     view_class = getattr(view, "view_class", None)
-    if view_class is not None:  # a MethodView: the mark is on its method
-        view = getattr(view_class, request.method.lower(), None)
+    if view_class is not None:  # a MethodView: the mark is on its method (HEAD runs ``get``)
+        view = getattr(view_class, "get", None)
     return bool(getattr(view, _HEAVY_MARK, False))
 
 
@@ -219,7 +219,7 @@ def _applicable() -> list[tuple[str, str, str]]:
     if path.startswith(PUBLIC_PREFIX):
         return [("RATELIMIT_PUBLIC", "public", client_ip())]
     method = request.method
-    if method == "GET":
+    if method in ("GET", "HEAD"):  # Flask answers HEAD with the GET view: it builds the file too
         if not _is_heavy_read():
             return []
         subject = token_subject()
