@@ -64,7 +64,8 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     app.extensions["kv"] = make_store(app.config.get("REDIS_URL"))
     queue = jobs.make_queue(app.config.get("REDIS_URL"), inline=bool(app.config.get("JOBS_INLINE", True)))
-    app.extensions["job_runtime"] = runtime = jobs.JobRuntime(new_session=db.new_session, queue=queue)
+    app.extensions["job_runtime"] = runtime = jobs.JobRuntime(
+        new_session=db.new_session, queue=queue, settings=app.config)
     jobs.configure(runtime, current=current_job_runtime)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
@@ -86,8 +87,10 @@ def register_side_effects(app: Flask) -> None:
     cards = CardCache(store, int(app.config.get("CARD_CACHE_TTL", CARD_TTL)))
     app.extensions["card_cache"] = cards
 
-    def drop_sessions(account_ids: set[int]) -> None:
-        sessions_cache.bump(store, account_ids, int(app.config.get("ACCOUNT_CACHE_TTL", sessions_cache.DEFAULT_TTL)))
+    # Bumps the changed accounts' session generations after commit; retries what Redis missed.
+    drop_sessions = sessions_cache.Invalidator(
+        store, int(app.config.get("ACCOUNT_CACHE_TTL", sessions_cache.DEFAULT_TTL)))
+    app.extensions["session_invalidator"] = drop_sessions
 
     listen_for_changes(
         app.extensions["database"].sessionmaker,

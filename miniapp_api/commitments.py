@@ -23,7 +23,8 @@ from backend.common.fields import Text
 from backend.http.auth import account_required, current_actor
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
-from backend.http.urls import public_url
+from backend.http.ratelimit import heavy_read
+from backend.http.urls import printed_url, public_url
 from backend.records.queries import describe_departments
 
 blp = Blueprint("miniapp_commitments", __name__, url_prefix="/miniapp/v1/commitments",
@@ -33,7 +34,8 @@ IDENTITY_LABELS = {"self_declared": "本人声明", "verified": "已核验"}
 
 
 def verify_url(code: str) -> str:
-    return public_url(f"/public/v1/commitments/verify/{code}")
+    """Printed into the letter and its QR code: never from the Host header (see printed_url)."""
+    return printed_url(f"/public/v1/commitments/verify/{code}")
 
 
 class ForQuery(Schema):
@@ -190,6 +192,7 @@ class MyCommitments(MethodView):
 class LetterPDF(MethodView):
     @blp.doc(security=SECURITY, responses={"200": {"description": "承诺书 PDF（A4）", "content": {"application/pdf": {}}}})
     @account_required
+    @heavy_read
     def get(self, commitment_id: int):
         """承诺书 PDF：签署文本、签署人、日期、哈希和核验二维码"""
         session = get_session()

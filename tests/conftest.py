@@ -70,6 +70,8 @@ def make_config(database_url: str, redis_url: str = "", **overrides) -> Config:
         RATELIMIT_WRITE="1000 per minute",
         RATELIMIT_PUBLIC="1000 per minute",
         JOBS_INLINE=True,
+        # The letter tests' font: `cjk_font` accepts one named in the environment.
+        LETTER_FONT_PATH=os.environ.get("LETTER_FONT_PATH", ""),
     )
     for k, v in overrides.items():
         setattr(cfg, k, v)

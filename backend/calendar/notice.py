@@ -70,6 +70,39 @@ def read_notice_file(filename: str, content: bytes) -> list[dict]:
     return out
 
 
+def read_pasted_rows(text: str) -> list[dict]:
+    """Rows typed or pasted as a table (from Excel: tab-separated; else commas), header line optional:
+    without one the columns are 日期, 类型, 名称. Same dicts as :func:`read_notice_file`."""
+    if len(text.encode()) > MAX_BYTES:
+        raise _fail("粘贴的内容过长，一年的放假通知不应超过1MB。")
+    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+    if not lines:
+        raise _fail("请粘贴放假通知的表格（日期、类型、名称）。", {"paste": ["请粘贴至少一行。"]})
+    if "\t" in text:
+        cells = [line.split("\t") for line in lines]
+    else:
+        cells = [next(csv.reader([line.replace("，", ",")])) for line in lines]
+    first = [HEADERS.get(str(c).strip().lower(), HEADERS.get(str(c).strip())) for c in cells[0]]
+    if {"day", "type", "name"} <= set(first):
+        header, body = first, cells[1:]
+    else:
+        header, body = ["day", "type", "name"], cells
+    return [{k: v.strip() for k, v in zip(header, values, strict=False) if k} for values in body]
+
+
+def rows_as_text(rows: Iterable[Mapping]) -> str:
+    """Rows as a tab-separated table with its header, for a form that gives the input back to fix."""
+    out = ["日期\t类型\t名称"]
+    for row in rows:
+        day = row.get("day")
+        day = day.date() if isinstance(day, datetime) else day
+        kind = row.get("type", row.get("is_workday"))
+        if isinstance(kind, bool):
+            kind = "上班" if kind else "放假"
+        out.append("\t".join("" if v is None else str(v).strip() for v in (day, kind, row.get("name"))))
+    return "\n".join(out)
+
+
 def _csv_rows(content: bytes) -> Iterable[list]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from backend.commitments.letters import check_template
 from backend.commitments.models import (
     COMMITMENT_TYPE_LABELS,
+    SUBJECT_KIND_LABELS,
     CommitmentItem,
     CommitmentTemplate,
     CommitmentType,
@@ -35,6 +36,7 @@ from backend.staff.models import Role
 from backend.staff.services import acting_department, department_scoped, require_department_scope, require_role
 
 MANAGE_ROLES = (Role.CREDIT_ADMIN, Role.DEPT_REVIEWER)
+READ_ROLES = (*MANAGE_ROLES, Role.AUDITOR)  # who may read the catalogue (the API and the console)
 TEMPLATE_MAX = 5000
 TERM_MAX_MONTHS = 120
 
@@ -224,3 +226,22 @@ def templates_of(session: Session, items: Iterable[CommitmentItem]) -> dict[int,
                            .where(CommitmentTemplate.item_id.in_([i.id for i in items]))).all()
     current = {i.id: i.template_version for i in items}
     return {r.item_id: r.body for r in rows if current[r.item_id] == r.version}
+
+
+def describe_items(session: Session, items: Iterable[CommitmentItem], outcome: str | None = None) -> list[dict]:
+    """Catalogue items as the staff API and the console show them: with their department and current
+    template (two queries)."""
+    from backend.records.queries import describe_departments
+
+    items = list(items)
+    depts = describe_departments(session, (i.department_id for i in items))
+    bodies = templates_of(session, items)
+    return [
+        {"id": i.id, "code": i.code, "name": i.name, "type": CommitmentType(i.type).value,
+         "type_label": COMMITMENT_TYPE_LABELS[i.type], "subject_kinds": i.subject_kinds,
+         "subject_kind_labels": [SUBJECT_KIND_LABELS[SubjectKindCode(k)] for k in i.subject_kinds],
+         "refuse_listed": i.refuse_listed, "term_months": i.term_months, "agency_uscc": i.agency_uscc,
+         "template_version": i.template_version, "template": bodies.get(i.id), "active": i.active,
+         "department": depts.get(i.department_id, {}), "outcome": outcome}
+        for i in items
+    ]

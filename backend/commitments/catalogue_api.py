@@ -9,20 +9,18 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend.commitments import catalogue, catalogue_import
-from backend.commitments.models import COMMITMENT_TYPE_LABELS, SUBJECT_KIND_LABELS, CommitmentType, SubjectKindCode
-from backend.commitments.signing import current_notice, publish_notice
+from backend.commitments.models import CommitmentType, SubjectKindCode
+from backend.commitments.signing import NOTICE_ROLES, current_notice, publish_notice
 from backend.common.fields import PageOut, PageQuery, Text
 from backend.http.auth import current_actor, staff_required
 from backend.http.extensions import get_session
 from backend.platform.errors import ValidationFailed
-from backend.records.queries import describe_departments
-from backend.staff.models import Role
 
 blp = Blueprint("staff_commitment_items", __name__, url_prefix="/staff/v1",
                 description="信用承诺事项清单与诚信提示（工作台）")
 SECURITY = [{"bearer": []}]
 WRITE_ROLES = catalogue.MANAGE_ROLES
-READ_ROLES = (*WRITE_ROLES, Role.AUDITOR)
+READ_ROLES = catalogue.READ_ROLES
 TYPES = [t.value for t in CommitmentType]
 
 
@@ -86,21 +84,6 @@ class NoticeOut(Schema):
     body = fields.String()
 
 
-def present_items(session, items, outcome: str | None = None) -> list[dict]:
-    """Catalogue items with their department and current template (two queries)."""
-    depts = describe_departments(session, (i.department_id for i in items))
-    bodies = catalogue.templates_of(session, items)
-    return [
-        {"id": i.id, "code": i.code, "name": i.name, "type": CommitmentType(i.type).value,
-         "type_label": COMMITMENT_TYPE_LABELS[i.type], "subject_kinds": i.subject_kinds,
-         "subject_kind_labels": [SUBJECT_KIND_LABELS[SubjectKindCode(k)] for k in i.subject_kinds],
-         "refuse_listed": i.refuse_listed, "term_months": i.term_months, "agency_uscc": i.agency_uscc,
-         "template_version": i.template_version, "template": bodies.get(i.id), "active": i.active,
-         "department": depts.get(i.department_id, {}), "outcome": outcome}
-        for i in items
-    ]
-
-
 @blp.route("/commitment-items")
 class Items(MethodView):
     @staff_required(READ_ROLES)
@@ -111,7 +94,7 @@ class Items(MethodView):
         """信用承诺事项清单（部门审核员仅本部门）"""
         session = get_session()
         page = catalogue.search_items(session, current_actor(), **args)
-        return {"items": present_items(session, page.items), "total": page.total, "page": page.page,
+        return {"items": catalogue.describe_items(session, page.items), "total": page.total, "page": page.page,
                 "per_page": page.per_page}
 
     @staff_required(WRITE_ROLES)
@@ -122,7 +105,7 @@ class Items(MethodView):
         """新增或修改承诺事项（按部门和事项编码；承诺书样式变化时生成新版本）"""
         session = get_session()
         saved = catalogue.save_item(session, current_actor(), **data)
-        return present_items(session, [saved.item], saved.outcome)[0]
+        return catalogue.describe_items(session, [saved.item], saved.outcome)[0]
 
 
 @blp.route("/commitment-items/<int(max=2147483647):item_id>")
@@ -132,7 +115,7 @@ class Items(MethodView):
 def get_item(item_id: int):
     """查看一个承诺事项"""
     session = get_session()
-    return present_items(session, [catalogue.view_item(session, current_actor(), item_id)])[0]
+    return catalogue.describe_items(session, [catalogue.view_item(session, current_actor(), item_id)])[0]
 
 
 @blp.route("/commitment-items/import", methods=["POST"])
@@ -172,7 +155,7 @@ class Notices(MethodView):
         version, title, body = current_notice(get_session())
         return {"version": version, "title": title, "body": body}
 
-    @staff_required((Role.CREDIT_ADMIN,))
+    @staff_required(NOTICE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(NoticeIn)
     @blp.response(201, NoticeOut)

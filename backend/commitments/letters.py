@@ -9,7 +9,7 @@ The signed text is stored as rendered; ``content_hash`` is the SHA-256 of its UT
 changed afterwards in the database no longer matches and verifies as altered.
 
 The PDF embeds a TrueType CJK font (reportlab's built-in CID fonts are not embedded and show blanks
-on many machines). ``LETTER_FONT_PATH`` names it; by default Debian's fonts-wqy-microhei
+on many machines). The ``LETTER_FONT_PATH`` setting (``backend.platform.config``) names it; by default Debian's fonts-wqy-microhei
 (``make fonts`` installs it).
 """
 
@@ -79,7 +79,8 @@ def new_verify_code() -> str:
 
 
 def font_path(configured: str | None = None) -> str:
-    for path in (configured, os.environ.get("LETTER_FONT_PATH"), *DEFAULT_FONT_PATHS):
+    """The configured font file (``LETTER_FONT_PATH``) if it exists, else the first default found."""
+    for path in (configured, *DEFAULT_FONT_PATHS):
         if path and os.path.exists(path):
             return path
     raise ServiceUnavailable("letter_font_missing",

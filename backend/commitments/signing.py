@@ -36,7 +36,7 @@ from backend.common.text import clean_text, field_error
 from backend.lists.models import ListEntry, ListEntryStatus, ListType
 from backend.platform.errors import Conflict, Forbidden, NotFound
 from backend.records.rules import add_months
-from backend.staff.models import Department
+from backend.staff.models import Department, Role
 from backend.subjects.agency import can_act_for_firm, firms_for_person
 from backend.subjects.models import Account, Firm, Person, Subject
 from backend.subjects.services import get_firm, require_identity
@@ -58,12 +58,14 @@ def current_notice(session: Session) -> tuple[int, str, str]:
     return (row.version, row.title, row.body) if row else (0, *DEFAULT_NOTICE)
 
 
+NOTICE_ROLES = (Role.CREDIT_ADMIN,)  # who publish the integrity notice (the API and the console)
+
+
 def publish_notice(session: Session, actor: Actor, *, title: str, body: str) -> IntegrityNotice:
     """Staff write a new version of the integrity notice (信用办 only); earlier versions are kept."""
-    from backend.staff.models import Role
     from backend.staff.services import require_role
 
-    require_role(actor, (Role.CREDIT_ADMIN,), "只有信用办管理员可以修改诚信提示。")
+    require_role(actor, NOTICE_ROLES, "只有信用办管理员可以修改诚信提示。")
     title = clean_text(title, "title", "标题", True, 100)
     body = clean_text(body, "body", "诚信提示内容", True, 3000)
     version = (session.execute(select(func.max(IntegrityNotice.version))).scalar() or 0) + 1

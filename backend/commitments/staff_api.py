@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import current_app, request, send_file
+from flask import current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -23,6 +23,8 @@ from backend.commitments.schemas import (
 )
 from backend.http.auth import current_actor, staff_required
 from backend.http.extensions import get_session
+from backend.http.ratelimit import heavy_read
+from backend.platform.config import printed_base_url
 from backend.staff.models import Role
 
 blp = Blueprint("staff_commitments", __name__, url_prefix="/staff/v1/commitments",
@@ -95,13 +97,15 @@ def breach(data, commitment_id: int):
 @staff_required(READ_ROLES)
 @blp.doc(security=SECURITY, responses={"200": {"description": "XLSX", "content": {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+@heavy_read
 def report(month: str, table: str):
     """月度报表下载：registration 信用承诺登记表 / breaches 违诺信息表（部门审核员仅本部门）"""
     first = reports.parse_month(month)
     # Spooled: a small month stays in memory, a large one goes to disk instead of growing the worker.
     buf = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    reports.write_report(get_session(), current_actor(), table, first, buf, base_url=base)
+    # The links in the sheet are printed and passed on: never built from the request's Host header.
+    reports.write_report(get_session(), current_actor(), table, first, buf,
+                         base_url=printed_base_url(current_app.config))
     buf.seek(0)
     return send_file(buf, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      as_attachment=True, download_name=reports.report_filename(table, first))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,20 +12,21 @@ from backend.commitments.models import Commitment, CommitmentStatus
 from backend.commitments.reports import previous_month, write_month
 from backend.common.actor import SYSTEM
 from backend.common.clock import china_today
-from backend.platform.jobs import job
+from backend.platform.config import printed_base_url
+from backend.platform.jobs import job, runtime
 
 log = logging.getLogger(__name__)
-# Where the monthly files go (the staff API makes the same tables on demand).
-REPORTS_DIR_ENV = "COMMITMENT_REPORTS_DIR"
 
 
 @job
 def monthly_report(session: Session) -> dict:
-    """On the 1st: last month's 登记表 and 违诺信息表 as XLSX in ``$COMMITMENT_REPORTS_DIR``
-    (default ``instance/reports``), in time for the 5th."""
+    """On the 1st: last month's 登记表 and 违诺信息表 as XLSX in the ``COMMITMENT_REPORTS_DIR`` setting
+    (default ``<INSTANCE_DIR>/reports``), in time for the 5th. The staff API makes the same tables on demand."""
     first = previous_month()
-    written = write_month(session, SYSTEM, first, os.environ.get(REPORTS_DIR_ENV) or "instance/reports",
-                          base_url=os.environ.get("PUBLIC_BASE_URL", ""))
+    settings = runtime().settings
+    directory = settings.get("COMMITMENT_REPORTS_DIR") or f"{settings.get('INSTANCE_DIR') or 'instance'}/reports"
+    written = write_month(session, SYSTEM, first, directory,
+                          base_url=printed_base_url(settings))
     for table, (path, rows) in written.items():
         log.info("commitments report %s %s: %d rows -> %s", first.strftime("%Y-%m"), table, rows, path)
     return {table: rows for table, (_, rows) in written.items()}

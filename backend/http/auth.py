@@ -59,7 +59,8 @@ def load_account_actor(token: str) -> Actor:
     account_id, session_id = _ids(verify(cfg["SECRET_KEY"], ACCOUNT_TOKEN, token, cfg["ACCESS_TOKEN_TTL"]), "a")
     ttl = int(cfg.get("ACCOUNT_CACHE_TTL", session_cache.DEFAULT_TTL))
     store = get_store() if ttl > 0 else None
-    state = session_cache.account_session(store, get_session, session_id, account_id, ttl)
+    state = session_cache.account_session(store, get_session, session_id, account_id, ttl,
+                                          current_app.extensions.get("session_invalidator"))
     if not state.usable:
         raise Unauthorized(*_SESSION_ENDED)
     return Actor("account", account_id, person_id=state.person_id, ip=request.remote_addr, session_id=session_id)

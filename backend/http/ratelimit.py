@@ -7,7 +7,13 @@ The limits, checked by the request pipeline (backend/http/pipeline.py) before an
   ``/miniapp/v1`` and ``/staff/v1``;
 - ``write-ip``: ``RATELIMIT_WRITE`` per client IP on the same writes (also before login);
 - ``public``: ``RATELIMIT_PUBLIC`` per client IP on everything under ``/public/v1`` (public firm
-  cards, shared-card views): no login there, so the IP is the only handle on a scraper.
+  cards, shared-card views): no login there, so the IP is the only handle on a scraper;
+- ``download-user`` / ``download-ip``: ``RATELIMIT_DOWNLOAD`` per signed-in user and per client IP on
+  the GETs that build a file (the commitment letter PDF, the monthly report XLSX): views marked
+  with :func:`heavy_read`. Ordinary reads stay unlimited.
+
+The console's login form (``/staff/login``) counts against ``login`` like the API logins: a per-IP
+limit on top of the per-(username, client) throttle of backend/staff/login_throttle.py.
 
 Keying on the user: the pipeline checks limits before the auth decorators run, so the ``write-user``
 limit reads the bearer token itself (:func:`token_subject`): it checks the token's signature and age
@@ -52,7 +58,8 @@ log = logging.getLogger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LIMITED_PREFIXES = ("/miniapp/v1/", "/staff/v1/")
 PUBLIC_PREFIX = "/public/v1/"
-LOGIN_PATHS = frozenset({"/miniapp/v1/auth/login", "/staff/v1/auth/login"})
+LOGIN_PATHS = frozenset({"/miniapp/v1/auth/login", "/staff/v1/auth/login", "/staff/login"})
+_HEAVY_MARK = "credit_heavy_read"
 
 # The limit strings come from the config at each request; parse each distinct one once.
 _parse = functools.lru_cache(maxsize=64)(parse)
@@ -189,17 +196,40 @@ def token_subject() -> str | None:
     return subject
 
 
+def heavy_read(view):
+    """Mark a GET view that builds a file (a PDF, a spreadsheet): it counts against
+    ``RATELIMIT_DOWNLOAD`` per user and per IP. Works on a view function or a ``MethodView`` method."""
+    setattr(view, _HEAVY_MARK, True)
+    return view
+
+
+def _is_heavy_read() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return False
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:  # a MethodView: the mark is on its method (HEAD runs ``get``)
+        view = getattr(view_class, "get", None)
+    return bool(getattr(view, _HEAVY_MARK, False))
+
+
 def _applicable() -> list[tuple[str, str, str]]:
     """(setting, scope, key) of every limit this request counts against; cheap for unlimited reads."""
     path = request.path
     if path.startswith(PUBLIC_PREFIX):
         return [("RATELIMIT_PUBLIC", "public", client_ip())]
     method = request.method
-    if method not in WRITE_METHODS or not path.startswith(LIMITED_PREFIXES):
-        return []
+    if method in ("GET", "HEAD"):  # Flask answers HEAD with the GET view: it builds the file too
+        if not _is_heavy_read():
+            return []
+        subject = token_subject()
+        checks = [("RATELIMIT_DOWNLOAD", "download-user", subject)] if subject is not None else []
+        return [*checks, ("RATELIMIT_DOWNLOAD", "download-ip", client_ip())]
     checks = []
     if method == "POST" and path.rstrip("/") in LOGIN_PATHS:
         checks.append(("RATELIMIT_LOGIN", "login", client_ip()))
+    if method not in WRITE_METHODS or not path.startswith(LIMITED_PREFIXES):
+        return checks
     subject = token_subject()
     if subject is not None:
         checks.append(("RATELIMIT_WRITE", "write-user", subject))

@@ -101,6 +101,27 @@ def instance_secret(instance: Path) -> str:
     return secret
 
 
+DEV_PUBLIC_BASE_URL = "http://localhost:5000"  # ``make run``'s address: printed links outside production
+
+
+def printed_base_url(settings: Any) -> str:
+    """The base of a link printed into a letter PDF, a QR code or a report: ``PUBLIC_BASE_URL``
+    (required in production), else :data:`DEV_PUBLIC_BASE_URL` — never the request's Host header,
+    which the client chooses."""
+    return str(settings.get("PUBLIC_BASE_URL") or DEV_PUBLIC_BASE_URL).rstrip("/")
+
+
+def check_idle_minutes(value: int | str) -> int:
+    """``STAFF_CONSOLE_IDLE_MINUTES`` as a whole number of minutes between 1 and 1440."""
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"STAFF_CONSOLE_IDLE_MINUTES must be a whole number of minutes, got {value!r}") from None
+    if not 1 <= minutes <= 24 * 60:
+        raise ConfigError("STAFF_CONSOLE_IDLE_MINUTES must be between 1 and 1440")
+    return minutes
+
+
 @dataclass
 class Config:
     ENV: str = "development"
@@ -140,7 +161,9 @@ class Config:
     BATCH_MAX_ROWS: int = 10_000
     # Number of reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES: int = 0
-    # Absolute base of links we hand out (shared cards, QR codes); empty: the request's own host.
+    # Absolute base of links we hand out (shared cards, QR codes, report links). Required in
+    # production: a URL printed into a PDF or a report is never built from the request's Host header.
+    # Elsewhere empty: shares use the request's own host, printed links DEV_PUBLIC_BASE_URL.
     PUBLIC_BASE_URL: str = ""
     CARD_CACHE_TTL: int = 3600  # seconds a cached 信用名片 lives (backend/cards/cache.py)
     # Seconds the session + account state checked on every mini-program request is cached (0: off);
@@ -149,6 +172,16 @@ class Config:
     SQL_ECHO: bool = False
     # RQ: run jobs inline when no Redis (embedded default) or when forced (tests).
     JOBS_INLINE: bool = True
+    # Per user and per client IP on the GETs that build a file (letter PDF, report XLSX): each one
+    # costs a rendering, unlike an ordinary read (backend/http/ratelimit.py ``heavy_read``).
+    RATELIMIT_DOWNLOAD: str = "30 per minute"
+    # The staff console's session ends after this many minutes without a request (1-1440).
+    STAFF_CONSOLE_IDLE_MINUTES: int = 30
+    # A TrueType CJK font for the commitment letter PDF; empty: Debian's fonts-wqy-microhei
+    # (backend/commitments/letters.py DEFAULT_FONT_PATHS).
+    LETTER_FONT_PATH: str = ""
+    # Where the monthly commitment reports are written; empty: <INSTANCE_DIR>/reports.
+    COMMITMENT_REPORTS_DIR: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -208,7 +241,8 @@ class Config:
         for name in (
             "WECHAT_MINIAPP_APPID", "WECHAT_MINIAPP_SECRET", "WECHAT_MP_APPID", "WECHAT_MP_SECRET",
             "WECHAT_MP_TOKEN", "WECHAT_MP_AES_KEY", "WECHAT_API_BASE", "IDENTITY_VERIFIER",
-            "RATELIMIT_LOGIN", "RATELIMIT_WRITE", "RATELIMIT_PUBLIC", "PUBLIC_BASE_URL",
+            "RATELIMIT_LOGIN", "RATELIMIT_WRITE", "RATELIMIT_PUBLIC", "RATELIMIT_DOWNLOAD", "PUBLIC_BASE_URL",
+            "LETTER_FONT_PATH",
         ):
             if env.get(name):
                 setattr(cfg, name, env[name])
@@ -231,6 +265,12 @@ class Config:
             raise ConfigError("ACCOUNT_CACHE_TTL must be 0 (off) or a positive number of seconds")
         if cfg.PUBLIC_BASE_URL and not cfg.PUBLIC_BASE_URL.startswith(("https://", "http://")):
             raise ConfigError("PUBLIC_BASE_URL must be an absolute http(s) URL")
+        if prod and not cfg.PUBLIC_BASE_URL:
+            raise ConfigError("PUBLIC_BASE_URL is required in production (the verify links printed into "
+                              "letters and reports are never built from the request's Host header)")
+        cfg.STAFF_CONSOLE_IDLE_MINUTES = check_idle_minutes(
+            _int("STAFF_CONSOLE_IDLE_MINUTES", env.get("STAFF_CONSOLE_IDLE_MINUTES"), cfg.STAFF_CONSOLE_IDLE_MINUTES))
+        cfg.COMMITMENT_REPORTS_DIR = env.get("COMMITMENT_REPORTS_DIR", "") or str(instance / "reports")
         return cfg
 
     def as_flask(self) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -28,10 +28,12 @@ _REGISTRY: dict[str, Callable[..., Any]] = {}
 
 @dataclass(frozen=True)
 class JobRuntime:
-    """What a job runs with: a session factory and the queue further jobs go on."""
+    """What a job runs with: a session factory, the queue further jobs go on, and the app's settings
+    (``backend.platform.config``; a job reads ``runtime().settings`` rather than ``os.environ``)."""
 
     new_session: Callable[[], Session]
     queue: JobQueue
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _no_current() -> JobRuntime | None:

@@ -20,7 +20,7 @@ _DOWN = object()  # what RedisStore._call returns when Redis did not answer
 
 class KeyValue(Protocol):
     def get(self, key: str) -> bytes | None: ...
-    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> None: ...
+    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> bool: ...
     def add(self, key: str, value: bytes | str, ttl: int | None = None) -> bool: ...
     def delete(self, *keys: str) -> None: ...
     def incr(self, key: str, ttl: int | None = None) -> int: ...
@@ -50,9 +50,10 @@ class MemoryStore:
             item = self._alive(key)
             return item[0] if item else None
 
-    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> None:
+    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> bool:
         with self._lock:
             self._data[key] = (_b(value), time.monotonic() + ttl if ttl else None)
+        return True
 
     def add(self, key: str, value: bytes | str, ttl: int | None = None) -> bool:
         with self._lock:
@@ -90,7 +91,7 @@ class RedisStore:
     """The shared store on Redis.
 
     It is a cache first: while Redis does not answer, ``get`` misses and ``set`` / ``delete`` are
-    dropped, so a request carries on from the database; ``add`` and ``incr`` raise
+    dropped (``set`` says so by returning False), so a request carries on from the database; ``add`` and ``incr`` raise
     :class:`StoreUnavailable`, whose callers must decide. The outage is logged once when it starts
     and once, with a count, when Redis answers again (:class:`~backend.platform.outage.Outage`), not
     per request, and during it Redis is tried again every few seconds rather than on every call.
@@ -124,8 +125,9 @@ class RedisStore:
         value: bytes | None = self._call(self.client.get, self._k(key))
         return None if value is _DOWN else value
 
-    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> None:
-        self._call(self.client.set, self._k(key), _b(value), ex=ttl)
+    def set(self, key: str, value: bytes | str, ttl: int | None = None) -> bool:
+        """Store ``value``; False when Redis did not answer (the write is dropped, not raised)."""
+        return self._call(self.client.set, self._k(key), _b(value), ex=ttl) is not _DOWN
 
     def add(self, key: str, value: bytes | str, ttl: int | None = None) -> bool:
         return bool(self._must(self._call(self.client.set, self._k(key), _b(value), ex=ttl, nx=True)))

@@ -23,13 +23,21 @@ Keys, so that no entry can outlive the database state:
 
 So a slow request that read the row before a change can never write it back under the current
 generation, and a flushed Redis is a miss (the database answers), never an old "alive". A store
-outage is a miss too; a failed invalidation is logged and the old entry lives at most the TTL.
+outage is a miss too.
+
+The database row is the truth; the cached copy must not outlive it. An invalidation that Redis did
+not take (it was down when the session ended) is kept by the app's :class:`Invalidator` and retried:
+until it succeeds, this process reads the database on every request instead of the cache (the
+retry is tried first; the store's outage breaker lets one try through every few seconds), so the
+old "alive" entry is never served here once Redis answers again. In the normal case nothing is
+pending and a request still costs one Redis round trip.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -134,9 +142,12 @@ def write(store, session_id: int, account_id: int, tag: bytes | None, state: Ses
         log.warning("session cache write failed for account %s", account_id, exc_info=True)
 
 
-def account_session(store, db: Callable[[], Session], session_id: int, account_id: int, ttl: int) -> SessionState:
-    """The state behind an access token: a warm entry, else one query (which fills the entry)."""
-    if store is None or ttl <= 0:
+def account_session(store, db: Callable[[], Session], session_id: int, account_id: int, ttl: int,
+                    invalidator: Invalidator | None = None) -> SessionState:
+    """The state behind an access token: a warm entry, else one query (which fills the entry).
+
+    While ``invalidator`` holds an invalidation the store has not taken, the database answers."""
+    if store is None or ttl <= 0 or (invalidator is not None and not invalidator.settled()):
         return SessionState.load(db(), session_id, account_id)
     state, tag = read(store, session_id, account_id, ttl)
     if state is None:
@@ -145,14 +156,58 @@ def account_session(store, db: Callable[[], Session], session_id: int, account_i
     return state
 
 
-def bump(store, account_ids: Iterable[int], ttl: int = DEFAULT_TTL) -> None:
-    """Invalidate now: a new generation for each account (or the epoch for ``_ALL``)."""
+def bump(store, account_ids: Iterable[int], ttl: int = DEFAULT_TTL) -> set[int]:
+    """Invalidate now: a new generation for each account (or the epoch for ``_ALL``); returns the
+    accounts the store did not take (it did not answer)."""
+    failed: set[int] = set()
     for aid in set(account_ids):
         key = EPOCH_KEY if aid == _ALL else gen_key(aid)
         try:
-            store.set(key, secrets.token_hex(6), ttl=None if aid == _ALL else _gen_ttl(ttl))
+            stored = store.set(key, secrets.token_hex(6), ttl=None if aid == _ALL else _gen_ttl(ttl))
         except Exception:
             log.exception("session cache invalidation failed for account %s", aid)
+            stored = False
+        if stored is False:
+            failed.add(aid)
+    return failed
+
+
+class Invalidator:
+    """The app's after-commit invalidation (``drop_sessions``), with a retry for what Redis missed.
+
+    ``__call__`` bumps the accounts' generations; the ones the store did not take stay pending and
+    :meth:`settled` retries them. Readers (:func:`account_session`) ask :meth:`settled` first: an
+    in-memory check when nothing is pending, so the normal case costs nothing more.
+    """
+
+    def __init__(self, store, ttl: int = DEFAULT_TTL) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._pending: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, account_ids: Iterable[int]) -> None:
+        failed = bump(self.store, account_ids, self.ttl)
+        if failed:
+            with self._lock:
+                self._pending |= failed
+            log.warning("session cache: %d invalidations not taken by the store; retried, and the database "
+                        "answers meanwhile", len(failed))
+
+    @property
+    def pending(self) -> frozenset[int]:
+        return frozenset(self._pending)
+
+    def settled(self) -> bool:
+        """True when every invalidation reached the store (the pending ones are retried now)."""
+        if not self._pending:
+            return True
+        with self._lock:
+            todo = set(self._pending)
+        failed = bump(self.store, todo, self.ttl)
+        with self._lock:
+            self._pending -= todo - failed
+            return not self._pending
 
 
 def invalidate_accounts(session: Session, account_ids: Iterable[int | None]) -> None:

@@ -157,6 +157,7 @@ class Password(MethodView):
         user, token = staff_login.change_own_password(
             get_session(), current_actor(), current_password=data["current_password"],
             new_password=data["new_password"], client=_client(), secret=cfg["SECRET_KEY"], ttl=cfg["STAFF_TOKEN_TTL"],
+            throttle=LoginThrottle(get_store()),
         )
         return _token_reply(user, token)
 

@@ -21,10 +21,10 @@ from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.tokens import STAFF_TOKEN, sign
 from backend.platform.db import commit_on_refusal, utcnow
-from backend.platform.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
+from backend.platform.errors import Forbidden, Unauthorized
 from backend.sessions.models import EndReason
 from backend.sessions.services import end_sessions, start_session
-from backend.staff.login_throttle import ALERT_AFTER, ALERT_WINDOW, LoginThrottle
+from backend.staff.login_throttle import ALERT_AFTER, ALERT_WINDOW, LoginThrottle, throttled
 from backend.staff.models import StaffUser
 from backend.staff.services import change_password, password_hasher, staff_actor, verify_password
 
@@ -51,14 +51,6 @@ def start_staff_session(session: Session, user: StaffUser, client: ClientInfo, *
     return sign(secret, STAFF_TOKEN, {"s": user.id, "v": user.token_version, "sid": row.id})
 
 
-def _throttled(seconds: int) -> DomainError:
-    return TooManyRequests(
-        "login_throttled",
-        f"登录尝试过于频繁，请{max(1, seconds)}秒后再试。",
-        headers={"Retry-After": str(max(1, seconds))},
-    )
-
-
 def authenticate_staff(
     session: Session, username: str, password: str, client: ClientInfo, *, secret: str, ttl: int,
     throttle: LoginThrottle,
@@ -77,7 +69,7 @@ def authenticate_staff(
     wait = throttle.wait_seconds(name, client.ip)
     if wait:
         _alert_if_sustained(session, anonymous, name, throttle.attempted(name))
-        raise _throttled(wait)
+        raise throttled(wait)
     user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalar() if name else None
     ok = verify_password(user.password_hash if user is not None else _dummy_hash(), password)
     if user is None or not ok or not user.active:
@@ -87,7 +79,7 @@ def authenticate_staff(
         audit(session, anonymous, "staff.login_failed", "staff_user", user.id if user else None, reason=reason)
         _alert_if_sustained(session, anonymous, name, attempts, user)
         if delay:
-            raise _throttled(delay)
+            raise throttled(delay)
         raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
     if password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = password_hasher.hash(password)
@@ -114,12 +106,13 @@ def _alert_if_sustained(session: Session, anonymous: Actor, name: str, attempts:
 
 def change_own_password(
     session: Session, actor: Actor, *, current_password: str, new_password: str, client: ClientInfo, secret: str,
-    ttl: int,
+    ttl: int, throttle: LoginThrottle,
 ) -> tuple[StaffUser, str]:
     """The signed-in staff member changes their password: every session of theirs ends (other
     browsers, API clients) and this client goes on with a new one — ``(user, token)``. The API and
     the console both change passwords through here."""
-    user = change_password(session, actor, current_password=current_password, new_password=new_password)
+    user = change_password(session, actor, current_password=current_password, new_password=new_password,
+                           throttle=throttle)
     return user, start_staff_session(session, user, client, secret=secret, ttl=ttl)
 
 

@@ -11,6 +11,10 @@ The counting is the same for unknown and known names, so nothing here tells them
 Failures per username across all clients are counted too: at ``ALERT_AFTER`` within an hour the
 credit office gets an audit entry (``staff.login_attack``).
 
+Wrong *current* passwords typed into the password change count here too, under the same
+(username, client) pair (:func:`backend.staff.services.change_password`): a stolen session cannot
+guess the password faster than a login could.
+
 A store outage means no throttling (logged): the login rate limit per client address still holds.
 """
 
@@ -20,6 +24,8 @@ import hashlib
 import logging
 import math
 import time
+
+from backend.platform.errors import DomainError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,15 @@ ALERT_WINDOW = 3600
 def _digest(value: str) -> str:
     # Usernames typed by strangers may be anything (an ID number too): keys hold digests only.
     return hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+def throttled(seconds: int) -> DomainError:
+    """429 ``login_throttled`` with ``Retry-After``: the same answer for every username."""
+    return TooManyRequests(
+        "login_throttled",
+        f"登录尝试过于频繁，请{max(1, seconds)}秒后再试。",
+        headers={"Retry-After": str(max(1, seconds))},
+    )
 
 
 class LoginThrottle:

@@ -16,6 +16,7 @@ Services here take the token secret as a parameter and never import Flask.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from backend.common.actor import Actor
 from backend.common.audit import audit
+from backend.platform.db import commit_on_refusal
 from backend.platform.errors import (
     Conflict,
     Forbidden,
@@ -32,6 +34,7 @@ from backend.platform.errors import (
 )
 from backend.sessions.models import EndReason
 from backend.sessions.services import end_sessions
+from backend.staff.login_throttle import LoginThrottle, throttled
 from backend.staff.models import Department, OrgType, Role, StaffUser
 
 password_hasher = PasswordHasher()  # argon2id
@@ -67,6 +70,15 @@ def check_password_policy(password: str) -> None:
     else:
         return
     raise ValidationFailed("weak_password", msg, errors={"password": [msg]})
+
+
+@cache
+def published_passwords() -> frozenset[str]:
+    """The demo accounts' passwords, printed in the README: a sign-in with one must change it, and no
+    one may choose one as their new password."""
+    from backend.demo.seed import DEMO_STAFF  # the demo seed stands on this module
+
+    return frozenset(spec.password for spec in DEMO_STAFF)
 
 
 def _parse_role(role: str | Role) -> Role:
@@ -182,17 +194,33 @@ def staff_actor(user: StaffUser, ip: str | None) -> Actor:
 
 
 def change_password(
-    session: Session, actor: Actor, *, current_password: str, new_password: str
+    session: Session, actor: Actor, *, current_password: str, new_password: str, throttle: LoginThrottle,
 ) -> StaffUser:
     """The signed-in staff member changes their own password; every session of theirs ends (callers
-    use :func:`backend.staff.login.change_own_password`, which also starts the caller's new session)."""
+    use :func:`backend.staff.login.change_own_password`, which also starts the caller's new session).
+
+    A wrong current password counts as a failed login of the (username, client) pair in ``throttle``
+    (the staff login throttle) and is audited: after a few, 429 ``login_throttled`` with a growing
+    wait, before the password is even checked — the same brake as on the login form."""
     user = get_staff_user(session, actor.id) if actor.is_staff and actor.id is not None else None
     if user is None:
         raise Forbidden("staff_only", "只有工作人员可以修改密码。")
+    wait = throttle.wait_seconds(user.username, actor.ip)
+    if wait:
+        raise throttled(wait)
     if not verify_password(user.password_hash, current_password if isinstance(current_password, str) else ""):
+        commit_on_refusal(session)  # the audit row outlives the refused request
+        delay, _ = throttle.failed(user.username, actor.ip)
+        audit(session, actor, "staff.password_change_failed", "staff_user", user.id, reason="wrong_password")
+        if delay:
+            raise throttled(delay)
         msg = "当前密码不正确。"
         raise ValidationFailed("wrong_password", msg, errors={"current_password": [msg]})
+    throttle.succeeded(user.username, actor.ip)
     check_password_policy(new_password)
+    if new_password in published_passwords():
+        msg = "不能使用开发环境的公开密码。"
+        raise ValidationFailed("password_published", msg, errors={"new_password": [msg]})
     if verify_password(user.password_hash, new_password):
         msg = "新密码不能与当前密码相同。"
         raise ValidationFailed("password_unchanged", msg, errors={"new_password": [msg]})

@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify
 from backend.app import create_app
 from backend.http.auth import account_required, staff_required
 from backend.http.extensions import limiter
+from backend.http.ratelimit import heavy_read
 from backend.staff.models import Role
 from tests.conftest import make_config
 from tests.factories import account_headers, make_account, make_staff, staff_headers
@@ -20,12 +21,13 @@ from tests.factories import account_headers, make_account, make_staff, staff_hea
 LOGIN = 3
 WRITE = 4
 PUBLIC = 6
+DOWNLOAD = 2
 
 
 @pytest.fixture
 def config_overrides():
     return {"RATELIMIT_LOGIN": f"{LOGIN} per minute", "RATELIMIT_WRITE": f"{WRITE} per minute",
-            "RATELIMIT_PUBLIC": f"{PUBLIC} per minute"}
+            "RATELIMIT_PUBLIC": f"{PUBLIC} per minute", "RATELIMIT_DOWNLOAD": f"{DOWNLOAD} per minute"}
 
 
 def _test_routes(app) -> None:
@@ -39,6 +41,12 @@ def _test_routes(app) -> None:
     @bp.route("/staff/v1/_test/notes", methods=["POST"])
     @staff_required()
     def staff_notes():
+        return jsonify(ok=True)
+
+    @bp.route("/staff/v1/_test/export.xlsx")
+    @staff_required()
+    @heavy_read
+    def staff_export():
         return jsonify(ok=True)
 
     @bp.route("/public/v1/_test/notes", methods=["POST"])
@@ -220,3 +228,27 @@ def test_limits_fall_back_to_memory_when_redis_is_down(engine, connection, datab
     c = down.test_client()
     assert [c.post("/public/v1/_test/notes").status_code for _ in range(3)] == [200, 200, 200]
     assert [c.post("/miniapp/v1/_test/notes").status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_file_downloads_are_limited_per_ip_across_users(routes, client, db):
+    users = [staff_headers(routes, make_staff(db, Role.CREDIT_ADMIN)) for _ in range(DOWNLOAD + 1)]
+    db.flush()
+    assert client.head("/staff/v1/_test/export.xlsx", headers=users[0], **_ip(30)).status_code == 200
+    for hdrs in users[1:DOWNLOAD]:  # HEAD runs the view too: it counts
+        assert client.get("/staff/v1/_test/export.xlsx", headers=hdrs, **_ip(30)).status_code == 200
+    _assert_429(client.get("/staff/v1/_test/export.xlsx", headers=users[-1], **_ip(30)))
+    assert client.get("/staff/v1/_test/export.xlsx", headers=users[-1], **_ip(31)).status_code == 200
+
+
+def test_the_console_login_form_is_limited_per_ip_whatever_the_username(routes, client, db):
+    """On top of the per-(username, client) throttle: the same Chinese page for every username."""
+    pages = []
+    for n in range(LOGIN + 2):
+        resp = client.post("/staff/login", data={"username": f"guess{n}", "password": "x"}, **_ip(40))
+        pages.append((resp.status_code, resp.headers.get("Retry-After")))
+        if n >= LOGIN:
+            assert "登录尝试过于频繁" in resp.get_data(as_text=True)
+            assert resp.headers["Content-Type"].startswith("text/html")
+    assert [p[0] for p in pages] == [400] * LOGIN + [429, 429]  # 400: no CSRF token, still counted
+    assert all(int(p[1]) >= 1 for p in pages[LOGIN:])
+    assert client.post("/staff/login", data={"username": "guess0"}, **_ip(41)).status_code == 400  # other IP

@@ -164,3 +164,35 @@ def test_ascii85_streams_are_read_not_refused(client, db, h):
     letter = letter_pdf(title="信用承诺书", text="本人承诺所报情况真实。", facts=[("承诺主体", "淮安区某公司")],
                         verify_url="https://example.invalid/v/abc")
     assert _send(client, h, letter, "承诺书.pdf").status_code == 201
+
+
+def _png(width: int, height: int, mode: str = "1") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (width, height)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_image_above_the_pixel_bound_is_refused_before_it_is_decoded(client, db, h):
+    from backend.uploads.services import MAX_PIXELS
+
+    # 60 megapixels: below Pillow's own bomb limit (89 M), above ours; a few kB on the wire.
+    content = _png(10_000, 6_000)
+    assert 6_000 * 10_000 > MAX_PIXELS and len(content) < 100_000
+    started = time.perf_counter()
+    resp = _send(client, h, content, "scan.png")
+    assert resp.status_code == 422 and resp.json["reason"] == "upload_image_too_large"
+    assert "像素过多" in resp.json["message"]
+    assert time.perf_counter() - started < 5  # refused from the header, not after decoding 60 M pixels
+    assert _count(db) == 0
+
+
+def test_a_large_png_is_kept_without_the_costly_optimize_pass(client, db, h):
+    from backend.uploads.services import PNG_OPTIMIZE_MAX_PIXELS, png_save_options
+
+    assert png_save_options(1920, 1040) == {"optimize": True}  # a screenshot: smallest file
+    assert "optimize" not in png_save_options(4000, 3000)  # a 12 MP scan: zlib's default level
+    assert 4000 * 3000 > PNG_OPTIMIZE_MAX_PIXELS >= 1920 * 1040
+    resp = _send(client, h, _png(4000, 3000, "L"), "扫描件.png")
+    assert resp.status_code == 201, resp.json
+    with Image.open(io.BytesIO(db.get(Upload, resp.json["id"]).content)) as img:
+        assert img.size == (4000, 3000)

@@ -303,3 +303,31 @@ def test_cookie_sessions_still_work_for_pages_that_use_them(app, client):
     assert client.get("/_test/session/get").text == "none"
     assert client.get("/_test/session/put").status_code == 200
     assert client.get("/_test/session/get").text == "二"
+
+
+def test_an_end_redis_missed_is_retried_and_the_old_entry_never_served(app, client, db, redis_url):
+    if not redis_url:
+        pytest.skip("needs Redis to stop answering and come back; runs in the PostgreSQL + Redis pass")
+    import redis
+
+    from tests.platform.test_outage import _closed_port
+
+    account, _ = bound_account(db)
+    db.commit()
+    hdrs = headers(app, account)
+    assert _card(client, hdrs).status_code == 200  # cached: alive
+    store, invalidator = get_store(app), app.extensions["session_invalidator"]
+    live = store.client
+    store.outage.retry_after = 0  # let every call try Redis: each failure below is a real one
+    store.client = redis.Redis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", socket_timeout=1,
+                                        socket_connect_timeout=1)
+    db.get(Account, account.id).disabled = True  # ends the sessions; the bump after commit fails
+    db.commit()
+    assert invalidator.pending == {account.id}
+    assert _revoked(_card(client, hdrs))  # Redis down: the database answers
+    store.client = live  # Redis answers again, still holding the old "alive" entry …
+    sid = db.query(AuthSession.id).filter_by(account_id=account.id).scalar()
+    assert session_cache.read(store, sid, account.id)[0].usable
+    assert _revoked(_card(client, hdrs))  # … but the retried bump comes first: never served
+    assert invalidator.pending == frozenset()
+    assert _revoked(_card(client, hdrs))

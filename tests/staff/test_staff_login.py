@@ -88,3 +88,41 @@ def test_sustained_attempts_alert_the_credit_office_once(client, db, username):
     assert len(alerts) == 1
     assert alerts[0].target_id == (str(user.id) if username == "credit.admin" else None)
     assert username not in str(alerts[0].details)  # a typed name may be anything: it is not stored
+
+
+def _change(client, hdrs, current, ip="10.0.0.1"):
+    return client.post("/staff/v1/auth/password", headers=hdrs, environ_base={"REMOTE_ADDR": ip},
+                       json={"current_password": current, "new_password": "Brand-new-pass-42"})
+
+
+def test_wrong_current_passwords_are_throttled_like_failed_logins(app, client, db):
+    """A stolen session cannot guess the password through the password change faster than a login."""
+    user = make_staff(db, Role.DEPT_REVIEWER, username="stolen.session")
+    db.commit()
+    hdrs = staff_headers(app, user)
+    for _ in range(FREE_FAILURES):
+        resp = _change(client, hdrs, WRONG)
+        assert resp.status_code == 422 and resp.json["reason"] == "wrong_password"
+    assert _waits(_change(client, hdrs, WRONG), 2)
+    # While the pair waits, even the right password is not checked …
+    right = _change(client, hdrs, STAFF_PASSWORD)
+    assert right.status_code == 429 and right.json["reason"] == "login_throttled"
+    # … and the login form of the same name and client shares the count.
+    assert _login(client, "stolen.session").status_code == 429
+    assert len(_audit(db, "staff.password_change_failed")) == FREE_FAILURES + 1  # kept despite the refusals
+    time.sleep(2.05)
+    assert _change(client, hdrs, STAFF_PASSWORD).status_code == 200
+
+
+def test_no_one_may_choose_a_published_demo_password_through_the_api_either(app, client, db):
+    """The demo accounts' passwords are in the README: the API refuses them as a new password, as the
+    console does (one rule, in the service)."""
+    from backend.staff.services import published_passwords
+
+    user = make_staff(db, Role.DEPT_REVIEWER, username="wants.demo")
+    db.commit()
+    demo = sorted(published_passwords())[0]
+    resp = client.post("/staff/v1/auth/password", headers=staff_headers(app, user),
+                       json={"current_password": STAFF_PASSWORD, "new_password": demo})
+    assert resp.status_code == 422 and resp.json["reason"] == "password_published"
+    assert demo not in resp.get_data(as_text=True)

@@ -14,8 +14,8 @@ session around them:
 - a Content-Security-Policy without inline scripts or styles and ``frame-ancestors 'none'``.
 
 Modules: ``web.py`` (session, guards, headers), ``auth_views.py``, ``record_views.py``,
-``admin_views.py``, ``queue_views.py``, ``voucher_views.py`` (the merchant's scan page), ``queues.py`` (the queue
-adapters), ``sheets.py`` (XLSX).
+``admin_views.py``, ``commitment_views.py`` (catalogue, integrity notice), ``queue_views.py``,
+``voucher_views.py`` (the merchant's scan page), ``queues.py`` (the queue adapters), ``sheets.py`` (XLSX).
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ from __future__ import annotations
 from flask import Flask
 
 # Importing the view modules attaches their routes to ``bp``.
-from backend.staff.console import admin_views, auth_views, queue_views, record_views, voucher_views  # noqa: E402,F401,I001
+from backend.staff.console import (  # noqa: E402,F401,I001
+    admin_views,
+    auth_views,
+    commitment_views,
+    queue_views,
+    record_views,
+    voucher_views,
+)
 from backend.staff.console.web import bp, init_web
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from sqlalchemy import select
 
+from backend.calendar import notice
 from backend.calendar import services as calendar_svc
 from backend.common.audit import verify_chain
 from backend.common.clock import china_today
@@ -30,7 +31,8 @@ ADMIN_MESSAGE = "只有信用办管理员可以管理工作人员账号和工作
 OFFICE = (Role.CREDIT_ADMIN, Role.AUDITOR)
 
 
-def _departments():
+def all_departments():
+    """Every department by code (the pages' department choices)."""
     return get_session().execute(select(Department).order_by(Department.code)).scalars().all()
 
 
@@ -39,7 +41,7 @@ def _departments():
 
 def _staff_page(values=None, errors=None, status=200):
     users = staff_svc.list_staff_users(get_session())
-    return page("staff_users.html", status, users=users, roles=ROLE_LABELS, departments=_departments(),
+    return page("staff_users.html", status, users=users, roles=ROLE_LABELS, departments=all_departments(),
                 values=values or {}, errors=errors or {})
 
 
@@ -93,17 +95,20 @@ def staff_reset_password(user_id: int):
 @bp.route("/admin/departments")
 @staff_page(OFFICE, "单位列表仅供信用办和审计员查看。")
 def departments():
-    return page("departments.html", departments=_departments())
+    return page("departments.html", departments=all_departments())
 
 
 # --- working-day calendar ---------------------------------------------------------------------
 
 
-def _calendar_page(year: int, values=None, errors=None, status=200):
+def _calendar_page(year: int, values=None, errors=None, status=200, notice_values=None, refused=None,
+                   notice_errors=None):
     cal = calendar_svc.get_year(get_session(), year)
     may_edit = console_actor().role == Role.CREDIT_ADMIN
     return page("calendar.html", status, cal=cal, year=year, values=values or {}, errors=errors or {},
-                may_edit=may_edit, weekday=calendar_svc.weekday_label)
+                may_edit=may_edit, weekday=calendar_svc.weekday_label,
+                notice_values=notice_values or {"year": str(year)}, refused=refused or [],
+                notice_errors=notice_errors or [])
 
 
 @bp.route("/admin/calendar")
@@ -140,6 +145,61 @@ def calendar_day():
         session.rollback()
         errors = field_errors(err) or {"day": [err.message]}
         return _calendar_page(year, values, errors, err.status)
+    return redirect(url_for("console.calendar", year=year), code=303)
+
+
+def _refused_rows(err: DomainError, rows: list[dict] | None) -> tuple[list[dict], list[str]]:
+    """The notice's refused rows (``row N`` errors, with what the row held) and its general messages."""
+    refused, general = [], []
+    errors = err.errors if isinstance(err.errors, dict) else {}
+    for key, messages in errors.items():
+        messages = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+        number = key[4:] if isinstance(key, str) and key.startswith("row ") else ""
+        if number.isdigit():
+            row = rows[int(number) - 1] if rows and 0 < int(number) <= len(rows) else {}
+            refused.append({"row": int(number), "day": row.get("day"), "type": row.get("type", row.get("is_workday")),
+                            "name": row.get("name"), "messages": messages})
+        else:
+            general.extend(messages)
+    return sorted(refused, key=lambda r: r["row"]), list(dict.fromkeys([err.message, *general]))
+
+
+@bp.route("/admin/calendar/notice", methods=["POST"])
+@staff_page(ADMIN, ADMIN_MESSAGE)
+def calendar_notice():
+    """Enter a year's State Council notice: an uploaded CSV/XLSX or a pasted table, through the service
+    behind ``PUT /staff/v1/calendar/{year}/notice``; refused rows are listed and the input kept."""
+    f = request.form
+    paste = f.get("paste", "")[:notice.MAX_BYTES + 1]
+    values = {"year": f.get("year", "")[:10], "paste": paste}
+    year = china_today().year
+    rows: list[dict] | None = None
+    session = get_session()
+    try:
+        try:
+            year = calendar_svc.check_year(int(values["year"].strip()))
+        except ValueError:
+            raise ValidationFailed("invalid_year", "年份应为2000至2100之间的数字。",
+                                   errors={"year": ["年份应为2000至2100之间的数字。"]}) from None
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            rows = notice.read_notice_file(upload.filename, upload.read(notice.MAX_BYTES + 1))
+        else:
+            rows = notice.read_pasted_rows(paste)
+        if not first_submission():
+            flash("该通知刚刚已提交过一次，未重复录入。", "info")
+            return redirect(url_for("console.calendar", year=year), code=303)
+        report = notice.import_year_notice(session, console_actor(), year, rows)
+    except DomainError as err:
+        if err.status in (401, 403):
+            raise
+        session.rollback()
+        refused, general = _refused_rows(err, rows)
+        if not paste.strip() and rows:  # an uploaded file: its rows come back as text to fix in place
+            values["paste"] = notice.rows_as_text(rows)
+        return _calendar_page(year, status=err.status, notice_values=values, refused=refused, notice_errors=general)
+    flash(f"已录入{year}年放假通知：{report.holidays}天放假、{report.makeup_workdays}天调休上班"
+          f"（替换该年原有的{report.replaced}条安排）。", "success")
     return redirect(url_for("console.calendar", year=year), code=303)
 
 

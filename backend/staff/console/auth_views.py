@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, session, url_for
 
-from backend.demo.seed import DEMO_STAFF
 from backend.http.extensions import get_session, get_store
 from backend.platform.errors import DomainError
 from backend.staff import login as staff_login
@@ -24,7 +23,6 @@ from backend.staff.login_throttle import LoginThrottle
 
 # Passwords printed by ``flask demo seed`` and listed in the README: whoever signs in with one
 # must choose their own before doing anything else.
-DEVELOPMENT_PASSWORDS = frozenset(spec.password for spec in DEMO_STAFF)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,7 +48,7 @@ def login():
     except DomainError as err:
         resp = page("login.html", err.status, username=username, next=nxt, error=err.message)
         return (*resp, err.headers or {})
-    sign_in(token, must_change=password in DEVELOPMENT_PASSWORDS)
+    sign_in(token, must_change=password in svc.published_passwords())
     return redirect(nxt or url_for("console.dashboard"), code=303)
 
 
@@ -76,20 +74,19 @@ def password():
     errors: dict[str, list[str]] = {}
     if new != again:
         errors["new_password2"] = ["两次输入的新密码不一致。"]
-    elif new in DEVELOPMENT_PASSWORDS:
-        errors["new_password"] = ["不能使用开发环境的公开密码。"]
     if errors:
         return page("password.html", 422, errors=errors, forced=forced)
-    try:
-        user = svc.change_password(get_session(), console_actor(), current_password=current, new_password=new)
-    except DomainError as err:
-        return page("password.html", err.status, forced=forced,
-                    errors=field_errors(err, {"password": "new_password"}))
-    # Every older token (other browsers, API clients) stops working; this session goes on with a new one.
-    # A password change ends every session of the user (the API's rule); this browser gets a new one.
     cfg = current_app.config
     client = staff_login.ClientInfo(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
-    sign_in(staff_login.start_staff_session(get_session(), user, client, secret=cfg["SECRET_KEY"],
-                                            ttl=cfg["STAFF_TOKEN_TTL"]), must_change=False)
+    try:
+        # Every session of the user ends (other browsers, API clients); this browser goes on with a new one.
+        _, token = staff_login.change_own_password(
+            get_session(), console_actor(), current_password=current, new_password=new, client=client,
+            secret=cfg["SECRET_KEY"], ttl=cfg["STAFF_TOKEN_TTL"], throttle=LoginThrottle(get_store()))
+    except DomainError as err:
+        errors = field_errors(err, {"password": "new_password"}) or {"current_password": [err.message]}
+        resp = page("password.html", err.status, forced=forced, errors=errors)
+        return (*resp, err.headers or {})
+    sign_in(token, must_change=False)
     flash("密码已修改。", "success")
     return redirect(url_for("console.dashboard"), code=303)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from backend.common.actor import Actor
 from backend.http.auth import load_staff_actor
 from backend.http.extensions import get_store
+from backend.http.ratelimit import RateLimitExceeded
 from backend.platform.errors import DomainError
 from backend.staff.models import ROLE_LABELS, Role
 
@@ -40,7 +40,6 @@ bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="templa
                static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()
 
-IDLE_MINUTES_DEFAULT = 30
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 ONCE_TTL = 3600  # seconds a submitted form's one-time key is remembered (double submits)
 
@@ -63,19 +62,12 @@ class ConsoleSessions(SecureCookieSessionInterface):
 
 
 def idle_minutes(app: Flask) -> int:
-    """``STAFF_CONSOLE_IDLE_MINUTES`` from the app config, else the environment, else 30."""
-    from backend.platform.config import ConfigError
+    """``STAFF_CONSOLE_IDLE_MINUTES`` of the app config (``backend.platform.config``, which reads the
+    environment), checked again for configs built by hand; 30 when unset."""
+    from backend.platform.config import Config, check_idle_minutes
 
-    raw = app.config.get("STAFF_CONSOLE_IDLE_MINUTES") or os.environ.get("STAFF_CONSOLE_IDLE_MINUTES") or ""
-    if raw in ("", None):
-        return IDLE_MINUTES_DEFAULT
-    try:
-        minutes = int(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"STAFF_CONSOLE_IDLE_MINUTES must be a whole number of minutes, got {raw!r}") from None
-    if not 1 <= minutes <= 24 * 60:
-        raise ConfigError("STAFF_CONSOLE_IDLE_MINUTES must be between 1 and 1440")
-    return minutes
+    raw = app.config.get("STAFF_CONSOLE_IDLE_MINUTES")
+    return check_idle_minutes(Config.STAFF_CONSOLE_IDLE_MINUTES if raw in (None, "") else raw)
 
 
 def init_web(app: Flask) -> None:
@@ -314,6 +306,20 @@ def _domain_error(err: DomainError):
     if err.status == 401:
         return redirect(url_for("console.login"))
     return _error_page(err.status, err.message)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(err: RateLimitExceeded):
+    # The per-IP limits of backend/http/ratelimit.py (the login form counts against ``login``): the
+    # same words whatever the username, so the answer tells nothing about which accounts exist.
+    seconds = max(1, int(err.retry_after))
+    if request.endpoint == "console.login":
+        body, status = page("login.html", 429, username=request.form.get("username", "")[:64],
+                            next=_safe_next(request.values.get("next")),
+                            error=f"本机登录尝试过于频繁，请{seconds}秒后再试。")
+    else:
+        body, status = _error_page(429, f"操作过于频繁，请{seconds}秒后再试。")
+    return body, status, {"Retry-After": str(seconds)}
 
 
 @bp.errorhandler(HTTPException)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from sqlalchemy import select, update
@@ -81,3 +82,44 @@ def test_departments_page_for_the_office(client, db, admin, reviewer):
     post(client, "/staff/logout")
     login(client, "dept.reviewer")
     assert client.get("/staff/admin/departments").status_code == 403
+
+
+def _notice(client, data, **kwargs):
+    return post(client, "/staff/admin/calendar/notice", data, page="/staff/admin/calendar",
+                content_type="multipart/form-data", **kwargs)
+
+
+def test_a_years_notice_is_imported_as_a_table_with_refused_rows_shown_and_the_input_kept(client, app, db, admin,
+                                                                                         reviewer):
+    db.flush()
+    login(client, "office.admin")
+    before = text(client.get("/staff/admin/calendar", query_string={"year": "2031"}))
+    assert 'id="year-provisional"' in before and "推算（暂定）" in before  # no notice yet: derived days
+    bad = "日期\t类型\t名称\n2031-01-01\t放假\t元旦\n2031-02-30\t放假\t春节\n2031-01-26\t休假\t春节调休\n"
+    resp = _notice(client, {"year": "2031", "paste": bad})
+    page = text(resp)
+    assert resp.status_code == 422 and 'id="notice-refused"' in page
+    assert "整份通知未录入" in page and "日期应写作“2027-01-01”" in page and "类型应为“放假”或“上班”" in page
+    assert "2031-02-30" in page and "休假" in page  # the refused rows, as typed
+    assert "2031-01-01\t放假\t元旦" in page  # the pasted table is kept to be fixed
+    assert db.execute(select(CalendarDay).where(CalendarDay.day == date(2031, 1, 1))).scalar() is None
+    good = "2031-01-01\t放假\t元旦\n2031-01-25\t上班\t春节调休上班\n2031-01-27\t放假\t春节\n"
+    resp = _notice(client, {"year": "2031", "paste": good})
+    assert resp.status_code == 303
+    after = text(client.get("/staff/admin/calendar", query_string={"year": "2031"}))
+    assert "已录入2031年放假通知：2天放假、1天调休上班" in after and 'id="year-provisional"' not in after
+    assert db.get(CalendarDay, date(2031, 1, 25)).is_workday is True
+    assert [e.action for e in db.execute(select(AuditEntry).where(AuditEntry.action == "calendar.notice")).scalars()]
+    # A CSV file with a bad row comes back as text in the box, the rows named.
+    csv = "日期,类型,名称\n2032-01-01,放假,元旦\n2033-05-01,放假,劳动节\n".encode()
+    resp = _notice(client, {"year": "2032", "file": (io.BytesIO(csv), "2032.csv")})
+    assert resp.status_code == 422 and "日期不在2032年内" in text(resp) and "2033-05-01\t放假\t劳动节" in text(resp)
+    resp = _notice(client, {"year": "20x2", "paste": good})
+    assert resp.status_code == 422 and "年份应为2000至2100之间的数字" in text(resp)
+    resp = _notice(client, {"year": "2032", "file": (io.BytesIO(b"\x00\x01garbage"), "notice.xlsx")})
+    assert resp.status_code == 422 and "无法读取该 Excel 文件" in text(resp)
+    # Department staff see the calendar, not the form; a forged POST is refused.
+    other = app.test_client()
+    login(other, "dept.reviewer")
+    assert 'id="notice-form"' not in text(other.get("/staff/admin/calendar", query_string={"year": "2031"}))
+    assert _notice(other, {"year": "2031", "paste": good}).status_code == 403

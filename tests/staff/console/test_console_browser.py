@@ -110,6 +110,9 @@ def keep(page, name: str) -> None:
 def sign_in(page, live, username: str, password: str = STAFF_PASSWORD) -> None:
     """Log in with the keyboard: the username box has the focus, Tab to the password, Enter."""
     page.goto(live.url("/staff/login"))
+    # the browser gives the username box the focus (autofocus) a moment after the page loads: a person
+    # starts typing once the cursor blinks there; typing earlier loses the first letters on a busy machine
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
