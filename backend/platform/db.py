@@ -221,3 +221,22 @@ def affected_rows(session: Session, statement: Any) -> int:
     """Run an UPDATE or DELETE and say how many rows it changed (a conditional UPDATE's winner test)."""
     result = session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+
+def upsert(session: Session, model: Any, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+    """INSERT ``rows`` into ``model``'s table, each one UPDATING the other columns of the row with
+    the same ``key`` columns when there is one (``INSERT … ON CONFLICT (key) DO UPDATE``, PostgreSQL
+    and SQLite alike; many rows go as one batched statement). Two transactions creating the same row
+    at once both succeed: the second waits for the first and updates its row, where a plain INSERT
+    failed on the unique key. Every row names the same columns."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"upsert on {dialect}")
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    updates = {name: stmt.excluded[name] for name in rows[0] if name not in key}
+    session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=updates), rows)
