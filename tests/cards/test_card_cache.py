@@ -59,8 +59,8 @@ def test_second_read_is_served_from_the_cache(app, client, db):
 def test_committed_change_shows_and_rolled_back_change_does_not(app, client, db):
     account, me = bound_account(db)
     rec = record(db, me.id, title="原处罚")
+    account = headers(app, account)  # the login session is committed too: the rollback below must not end it
     db.commit()
-    account = headers(app, account)
     assert [r["status_label"] for r in _card(app, client, account)["records"]] == ["公示中"]
     version = card_version(db, me.id)
 
