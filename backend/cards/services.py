@@ -47,7 +47,7 @@ from backend.subjects.changes import pending_changes
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import require_identity
 
-CARD_FORMAT = 3  # bump when the cached form changes: entries of another format are reassembled
+CARD_FORMAT = 4  # bump when the cached form or a rendered view changes: entries of another format are rebuilt
 IDENTITY_PURPOSE = "card.identity"  # AES-GCM associated data of the cached unmasked identity
 MAX_RECORDS = 200  # newest first; counts cover all of them
 
@@ -243,10 +243,30 @@ def load_card(session: Session, subject_id: int, cards: CardCache | None = None,
     return card
 
 
+# The views whose response bytes the cache keeps (masked ones only, see backend/cards/cache.py).
+_CACHED_VIEWS = {Audience.OWNER: "owner", Audience.PUBLIC: "public"}
+
+
 def card_json(session: Session, subject_id: int, audience: Audience, cards: CardCache | None = None, *,
               unmasked: bool = False, version: int | None = None) -> bytes:
-    """The card rendered for ``audience``, as response bytes (``version``: see :func:`load_card`)."""
-    return _dumps(render_card(load_card(session, subject_id, cards, version=version), audience, unmasked=unmasked))
+    """The card rendered for ``audience``, as response bytes (``version``: see :func:`load_card`).
+
+    A masked owner or public view comes from the cache as bytes when it was rendered under the
+    subject's current version, today, in this card format; otherwise it is rendered from the form
+    (:func:`load_card`) and kept."""
+    view = _CACHED_VIEWS.get(audience) if not unmasked else None
+    if cards is None or view is None or subject_id in pending_changes(session):
+        return _dumps(render_card(load_card(session, subject_id, cards, version=version), audience, unmasked=unmasked))
+    if version is None:
+        version = card_version(session, subject_id)  # before reading or rendering: see backend/cards/cache.py
+        if version is None:
+            raise NotFound("subject_not_found", "没有找到该信用主体。")
+    tag = f"{version}:{_today()}:{CARD_FORMAT}"
+    body = cards.read(subject_id, tag, view)
+    if body is None:
+        body = _dumps(render_card(load_card(session, subject_id, cards, version=version), audience))
+        cards.write(subject_id, tag, body, view)
+    return body
 
 
 # --- rendering ----------------------------------------------------------------------------

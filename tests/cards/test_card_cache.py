@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cards.cache import CardCache, card_key, card_version
+from backend.cards.cache import CardCache, card_key, card_version, view_key
 from backend.http.extensions import get_store
 from backend.platform.store import RedisStore
 from backend.records.models import CreditRecord
@@ -130,6 +130,8 @@ def test_cached_card_holds_no_plaintext_identity(app, client, db):
     text = stored.decode()
     assert me.id_number not in text and me.name not in text
     assert me.id_number[-4:] in text  # the masked form is there
+    view = get_store(app).get(view_key(me.id, "owner"))  # the rendered card kept next to it: masked too
+    assert view and me.id_number not in view.decode() and me.name not in view.decode()
 
 
 # --- a store that forgets, or remembers too much ------------------------------------------------
