@@ -150,11 +150,12 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         event.listen(engine, "commit", _sqlite_end)
         event.listen(engine, "rollback", _sqlite_end)
         return engine
-    # pool_pre_ping stays on: it costs one round trip per checkout (~0.1 ms locally), but only
-    # requests that run SQL check out a connection — a warm me/card runs none (account and card
-    # caches) — and next to their several statements the ping is ~1 %. Without it, the first
-    # request on each pooled connection after a PostgreSQL restart, failover or an idle cut by a
-    # firewall/pgbouncer answers 500; a credit service should not trade that for 1 %.
+    # pool_pre_ping stays on: it costs one round trip per checkout. Only requests that run SQL check
+    # out a connection; the cheapest of them, a warm me/card, runs one query (the session joined to
+    # the card version), so there the ping is one of four round trips (ping, BEGIN, SELECT, COMMIT)
+    # and ~7 % of the request's CPU in-process. Without it, the first request on each pooled
+    # connection after a PostgreSQL restart, failover or an idle cut by a firewall/pgbouncer answers
+    # 500; a credit service should not trade that for 7 % of its cheapest request.
     # pool_recycle retires connections before common idle/lifetime limits (30 min) cut them.
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20)
 
