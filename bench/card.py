@@ -466,7 +466,7 @@ def main() -> None:
     card_rps, bare_rps = statistics.median(card_runs), statistics.median(bare_runs)
     ratio = statistics.median(c / b for c, b in zip(card_runs, bare_runs, strict=True))  # paired rounds
     p99 = lat["all"]["p99"]
-    print("\nsummary")
+    print(f"\nsummary (load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores)")
     print(f"  me/card server time: p50 {lat['all']['p50']:.2f} ms, p99 {p99:.2f} ms "
           f"(warm p50 {lat['warm']['p50']:.2f} ms, cold p50 {lat['cold']['p50']:.2f} ms)")
     print(f"  p99 ≤ 15 ms: {'target met' if p99 <= 15 else 'target NOT met'}")

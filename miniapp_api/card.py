@@ -20,7 +20,7 @@ from backend.cards.sharing import (
     share_state,
     share_token,
 )
-from backend.http.auth import account_required, current_actor
+from backend.http.auth import account_card_required, account_required, current_actor, current_card_version
 from backend.http.card_responses import NOT_MODIFIED, card_cache, card_response
 from backend.http.extensions import get_session
 from backend.http.idempotency import idempotent
@@ -57,10 +57,10 @@ class MyCard(MethodView):
     @blp.response(200, CardSchema)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.alt_response(403, description="未实名（reason: identity_required）")
-    @account_required
+    @account_card_required
     def get(self):
         """我的信用名片：诚信分及分段、加减分依据、名单状态、记录、信用承诺（身份信息脱敏；完整信息见 GET /miniapp/v1/me?reveal=true）。"""
-        return card_response(my_card_json(get_session(), current_actor(), card_cache()))
+        return card_response(my_card_json(get_session(), current_actor(), card_cache(), version=current_card_version()))
 
 
 @blp.route("/firms/<string:uscc>/card")

@@ -17,7 +17,12 @@ the card and uses an entry only when it was stored under that same version, so:
   (``backend.cards.services.load_card``), so no uncommitted card is ever stored.
 
 Time is the other input of a card (records leave publicity, the evaluation decays): an entry of an
-earlier day is reassembled (``services._cached_form``), and the TTL bounds every entry.
+earlier day is reassembled (``services._fresh``), and the TTL bounds every entry.
+
+Next to the form, ``card:<subject id>:<view>`` keeps the response bytes of the masked views (the
+owner's card, the public firm card) under ``<version>:<day>:<format>``: a warm card is then one
+store read and no JSON decoding or rendering. They follow the same rules (read the version first,
+never for a subject changed in the transaction, dropped with the form).
 
 The entry holds no plaintext personal data: the unmasked identity is kept AES-GCM encrypted
 (the same keyring as the database columns), the masked identity in clear.
@@ -47,6 +52,16 @@ def card_key(subject_id: int) -> str:
     return f"card:{subject_id}"
 
 
+# Rendered views kept next to the cached form: the response bytes of an audience's card (masked
+# views only: a view with the unmasked identity is never stored), under a tag that carries the card
+# version, the day and the card format, so they follow every rule of the form.
+VIEWS = ("owner", "public")
+
+
+def view_key(subject_id: int, view: str) -> str:
+    return f"card:{subject_id}:{view}"
+
+
 def card_version(session: Session, subject_id: int) -> int | None:
     """The subject's card version (None: no such subject). One primary-key lookup."""
     return session.connection().execute(_VERSION, {"subject_id": subject_id}).scalar()
@@ -59,10 +74,12 @@ class CardCache:
     def __init__(self, store: KeyValue, ttl: int = CARD_TTL) -> None:
         self.store, self.ttl = store, ttl
 
-    def read(self, subject_id: int, version: int) -> bytes | None:
-        """The card JSON stored under ``version``, or None."""
+    def read(self, subject_id: int, version: int | str, view: str | None = None) -> bytes | None:
+        """The card JSON stored under ``version`` (for a ``view``: its response bytes under that
+        tag), or None."""
+        key = card_key(subject_id) if view is None else view_key(subject_id, view)
         try:
-            entry = self.store.get(card_key(subject_id))
+            entry = self.store.get(key)
         except Exception:
             log.warning("card cache read failed for subject %s", subject_id, exc_info=True)
             return None
@@ -72,15 +89,16 @@ class CardCache:
                 return body
         return None
 
-    def write(self, subject_id: int, version: int, body: bytes) -> None:
+    def write(self, subject_id: int, version: int | str, body: bytes, view: str | None = None) -> None:
         """Store ``body`` under the version read *before* it was assembled (see the module doc)."""
+        key = card_key(subject_id) if view is None else view_key(subject_id, view)
         try:
-            self.store.set(card_key(subject_id), str(version).encode() + b"|" + body, ttl=self.ttl)
+            self.store.set(key, str(version).encode() + b"|" + body, ttl=self.ttl)
         except Exception:
             log.warning("card cache write failed for subject %s", subject_id, exc_info=True)
 
     def drop(self, subject_ids: Iterable[int]) -> None:
         """Remove entries (after a commit). Only frees memory: the versions already moved on."""
-        keys = [card_key(int(i)) for i in set(subject_ids)]
+        keys = [k for i in set(subject_ids) for k in (card_key(int(i)), *(view_key(int(i), v) for v in VIEWS))]
         if keys:
             self.store.delete(*keys)

@@ -47,7 +47,7 @@ from backend.subjects.changes import pending_changes
 from backend.subjects.models import Firm, Person
 from backend.subjects.services import require_identity
 
-CARD_FORMAT = 3  # bump when the cached form changes: entries of another format are reassembled
+CARD_FORMAT = 4  # bump when the cached form or a rendered view changes: entries of another format are rebuilt
 IDENTITY_PURPOSE = "card.identity"  # AES-GCM associated data of the cached unmasked identity
 MAX_RECORDS = 200  # newest first; counts cover all of them
 
@@ -220,16 +220,19 @@ def _fresh(card: dict) -> bool:
     return card.get("format") == CARD_FORMAT and card.get("day") == _today()
 
 
-def load_card(session: Session, subject_id: int, cards: CardCache | None = None) -> dict:
+def load_card(session: Session, subject_id: int, cards: CardCache | None = None, *, version: int | None = None) -> dict:
     """The cached form of the card: from ``cards`` under the subject's current card version, or
-    assembled (and stored there). Without ``cards``, always assembled.
+    assembled (and stored there). Without ``cards``, always assembled. ``version``: the subject's
+    card version when the caller has just read it from the database in this transaction (``me/card``
+    reads it with the login session); otherwise it is read here.
 
     A subject changed in this very transaction bypasses the cache both ways: its new version is
     not committed yet (a rollback would leave an entry under a version another change reuses).
     """
     if cards is None or subject_id in pending_changes(session):
         return dict(assemble_card(session, subject_id), day=_today())
-    version = card_version(session, subject_id)  # before assembling: see backend/cards/cache.py
+    if version is None:
+        version = card_version(session, subject_id)  # before assembling: see backend/cards/cache.py
     if version is None:
         raise NotFound("subject_not_found", "没有找到该信用主体。")
     body = cards.read(subject_id, version)
@@ -240,10 +243,30 @@ def load_card(session: Session, subject_id: int, cards: CardCache | None = None)
     return card
 
 
+# The views whose response bytes the cache keeps (masked ones only, see backend/cards/cache.py).
+_CACHED_VIEWS = {Audience.OWNER: "owner", Audience.PUBLIC: "public"}
+
+
 def card_json(session: Session, subject_id: int, audience: Audience, cards: CardCache | None = None, *,
-              unmasked: bool = False) -> bytes:
-    """The card rendered for ``audience``, as response bytes."""
-    return _dumps(render_card(load_card(session, subject_id, cards), audience, unmasked=unmasked))
+              unmasked: bool = False, version: int | None = None) -> bytes:
+    """The card rendered for ``audience``, as response bytes (``version``: see :func:`load_card`).
+
+    A masked owner or public view comes from the cache as bytes when it was rendered under the
+    subject's current version, today, in this card format; otherwise it is rendered from the form
+    (:func:`load_card`) and kept."""
+    view = _CACHED_VIEWS.get(audience) if not unmasked else None
+    if cards is None or view is None or subject_id in pending_changes(session):
+        return _dumps(render_card(load_card(session, subject_id, cards, version=version), audience, unmasked=unmasked))
+    if version is None:
+        version = card_version(session, subject_id)  # before reading or rendering: see backend/cards/cache.py
+        if version is None:
+            raise NotFound("subject_not_found", "没有找到该信用主体。")
+    tag = f"{version}:{_today()}:{CARD_FORMAT}"
+    body = cards.read(subject_id, tag, view)
+    if body is None:
+        body = _dumps(render_card(load_card(session, subject_id, cards, version=version), audience))
+        cards.write(subject_id, tag, body, view)
+    return body
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -359,9 +382,10 @@ def my_card(session: Session, actor, cards: CardCache | None = None) -> dict:
     return render_card(load_card(session, _require_identity(actor), cards), Audience.OWNER)
 
 
-def my_card_json(session: Session, actor, cards: CardCache | None = None) -> bytes:
-    """:func:`my_card` as response bytes (the mini-program view)."""
-    return card_json(session, _require_identity(actor), Audience.OWNER, cards)
+def my_card_json(session: Session, actor, cards: CardCache | None = None, *, version: int | None = None) -> bytes:
+    """:func:`my_card` as response bytes (the mini-program view); ``version``: the person's card
+    version if the caller read it (see :func:`load_card`)."""
+    return card_json(session, _require_identity(actor), Audience.OWNER, cards, version=version)
 
 
 def firm_card_json(session: Session, actor, uscc: str, cards: CardCache | None = None) -> bytes:

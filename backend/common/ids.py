@@ -9,6 +9,7 @@ Sources: GB 32100-2015 (USCC), GB 11714-1997 (organisation code), GB 11643-1999 
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,8 +60,9 @@ _DROP = frozenset("-_\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d")
 
 
 def _ascii_digits(text: str) -> bool:
-    """``str.isdigit`` also accepts ``٣`` or ``²``; codes use ASCII digits only."""
-    return bool(text) and all(c in _DIGITS for c in text)
+    """``str.isdigit`` alone also accepts ``٣`` or ``²``; codes use ASCII digits only (on ASCII text
+    ``isdigit`` is exactly 0-9: one C call per code where a loop over characters cost ~2 µs)."""
+    return bool(text) and text.isascii() and text.isdigit()
 
 
 def normalize_code(raw: object) -> str:
@@ -187,7 +189,9 @@ def make_uscc(authority_type: str, region: str, org8: str) -> str:
 
 
 def id_check_char(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(ID_WEIGHTS):
+        raise ValueError("the check character is computed over 17 digits")
+    return ID_CHECK[sum(map(operator.mul, map(int, first17), ID_WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)

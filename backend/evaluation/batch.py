@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.evaluation.engine import COUNTED_STATUS, OBJECTED_STATUS, evaluate
-from backend.evaluation.facts import load_facts, store_result
+from backend.evaluation.facts import load_facts, store_results
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import ANY, NO_SEVERITY, RuleSet, rules_for
 from backend.evaluation.services import today_cn
@@ -243,6 +243,7 @@ def _recompute_python(session: Session, as_of: date, report: BatchReport, cause:
         facts = load_facts(session, ids)
         current = {e.subject_id: e for e in session.execute(
             select(Evaluation).where(Evaluation.subject_id.in_(ids))).scalars()}
+        changed = []
         for sid, kind in subjects:
             kind_value = getattr(kind, "value", kind)
             result = evaluate(rules_for(kind_value, as_of), facts.records[sid], facts.lists[sid], as_of,
@@ -251,9 +252,10 @@ def _recompute_python(session: Session, as_of: date, report: BatchReport, cause:
             unchanged = (row is not None and row.score == result.score and row.grade == result.grade
                          and row.rules_version == result.rules_version)
             if not unchanged:
-                report.grade_changes += store_result(session, sid, result, cause, row) is not None
-                report.written += 1
+                changed.append((sid, result, row))
             report.total += 1
+        report.grade_changes += len(store_results(session, changed, cause))
+        report.written += len(changed)
         session.flush()
         for obj in list(session.identity_map.values()):  # keep memory flat; leave the caller's objects
             if isinstance(obj, Evaluation | EvaluationHistory):

@@ -18,7 +18,7 @@ from backend.commitments.models import Commitment, CommitmentStatus
 from backend.evaluation.engine import CommitmentFact, ListFact, RecordFact, Result
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.lists.models import ListEntry
-from backend.platform.db import utcnow
+from backend.platform.db import upsert, utcnow
 from backend.records.models import CreditRecord
 
 
@@ -88,30 +88,37 @@ def load_facts(session: Session, subject_ids: Iterable[int]) -> Facts:
     return facts
 
 
-def store_result(
+def store_results(
     session: Session,
-    subject_id: int,
-    result: Result,
+    results: Iterable[tuple[int, Result, Evaluation | None]],
     cause: str,
-    current: Evaluation | None,
     *,
     explain: bool = True,
-) -> EvaluationHistory | None:
-    """Upsert the evaluation row; add a history row when the grade / band changed."""
-    history = None
-    if current is not None and current.grade != result.grade:
-        history = EvaluationHistory(
-            subject_id=subject_id, old_grade=current.grade, new_grade=result.grade, old_score=current.score,
-            new_score=result.score, rules_version=result.rules_version, cause=cause[:100],
-        )
-        session.add(history)
-    if current is None:
-        current = Evaluation(subject_id=subject_id, kind=result.subject_kind)
-        session.add(current)
-    current.score = result.score
-    current.grade = result.grade
-    current.rules_version = result.rules_version
-    current.as_of = result.as_of
-    current.explanation = result.to_dict() if explain else None
-    current.computed_at = utcnow()
-    return history
+) -> dict[int, EvaluationHistory]:
+    """Store each ``(subject id, result, its current row or None)``; a history row (returned by
+    subject id) where the grade / band changed.
+
+    First evaluations are one upsert (``backend.platform.db.upsert``): two requests may score the
+    same subject for the first time at the same moment (two devices open the perks page, a recompute
+    job runs meanwhile). The second then waits for the first and updates its row; an ORM add failed it
+    on ``pk_evaluations`` (409).
+    """
+    histories: dict[int, EvaluationHistory] = {}
+    first: list[dict] = []
+    now = utcnow()
+    for subject_id, result, current in results:
+        values = {"score": result.score, "grade": result.grade, "rules_version": result.rules_version,
+                  "as_of": result.as_of, "explanation": result.to_dict() if explain else None, "computed_at": now}
+        if current is None:
+            first.append(dict(values, subject_id=subject_id, kind=result.subject_kind))
+            continue
+        if current.grade != result.grade:
+            histories[subject_id] = EvaluationHistory(
+                subject_id=subject_id, old_grade=current.grade, new_grade=result.grade, old_score=current.score,
+                new_score=result.score, rules_version=result.rules_version, cause=cause[:100],
+            )
+            session.add(histories[subject_id])
+        for name, value in values.items():
+            setattr(current, name, value)
+    upsert(session, Evaluation, first, key=("subject_id",))
+    return histories

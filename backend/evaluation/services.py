@@ -19,7 +19,7 @@ from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
 from backend.common.clock import china_today
 from backend.evaluation.engine import Result, evaluate
-from backend.evaluation.facts import load_facts, store_result, value_of
+from backend.evaluation.facts import load_facts, store_results, value_of
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import rules_for
 from backend.platform.errors import NotFound
@@ -73,16 +73,13 @@ def evaluate_subjects(
         facts = load_facts(session, kinds)
         current = {e.subject_id: e for e in session.execute(
             select(Evaluation).where(Evaluation.subject_id.in_(list(kinds)))).scalars()}
-        changes = []
         for subject_id, kind in kinds.items():
-            result = evaluate(rules_for(value_of(kind), as_of), facts.records[subject_id], facts.lists[subject_id], as_of,
-                              facts.commitments[subject_id])
-            history = store_result(session, subject_id, result, cause or "evaluate", current.get(subject_id))
-            if history is not None:
-                changes.append((subject_id, history, result))
-            out[subject_id] = result
+            out[subject_id] = evaluate(rules_for(value_of(kind), as_of), facts.records[subject_id],
+                                       facts.lists[subject_id], as_of, facts.commitments[subject_id])
+        histories = store_results(session, ((sid, out[sid], current.get(sid)) for sid in kinds), cause or "evaluate")
         session.flush()
-        for subject_id, history, result in changes:
+        for subject_id, history in histories.items():
+            result = out[subject_id]
             audit(session, actor, "evaluation.grade_change", "subject", subject_id, old_grade=history.old_grade,
                   new_grade=history.new_grade, old_score=history.old_score, new_score=history.new_score,
                   rules_version=result.rules_version, cause=history.cause)

@@ -15,7 +15,7 @@ from backend.http.errors import error_body
 from backend.platform.db import wants_commit_on_refusal
 from backend.platform.errors import Conflict, ValidationFailed
 
-_REQUEST_KEYS = ("db_session", "actor", "rate_key")
+_REQUEST_KEYS = ("db_session", "actor", "rate_key", "card_version")
 
 
 def register_request_pipeline(app: Flask) -> None:

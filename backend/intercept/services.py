@@ -8,8 +8,8 @@ never echoed back (an ID number is personal data). Every call is logged with who
 (:class:`InterceptCheck`, one row per hit in :class:`InterceptHit`), so the credit office can search it.
 
 Speed: codes are validated in Python, persons found by the blind index, and subjects and their
-entries in force read in one query per chunk (one ``= ANY(array)`` query on PostgreSQL); the log is
-one INSERT plus one for the hits.
+entries in force read in one query per chunk (on PostgreSQL one query per kind: the codes as one
+array, unnested and joined to the key's index); the log is one INSERT plus one for the hits.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, any_, bindparam, insert, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
-from sqlalchemy.types import String
+from sqlalchemy.types import Date, String
 
 from backend.common.actor import Actor
 from backend.common.clock import china_days, china_today
@@ -96,9 +96,11 @@ def clean_domain(domain: str | None) -> str | None:
     return value
 
 
-def _in_force(today: date, domain: str | None):
+def _in_force(today, domain):
+    """Entries in force on ``today`` that hit in ``domain`` (values, or bind parameters of a statement
+    built once: ``domain`` None means no ban counts)."""
     lists = ListEntry.list_type == ListType.SERIOUS
-    if domain:
+    if domain is not None:
         lists = or_(lists, and_(ListEntry.list_type == ListType.BAN, ListEntry.domain == domain))
     return and_(
         ListEntry.status == ListEntryStatus.ACTIVE, ListEntry.listed_on <= today,
@@ -106,19 +108,42 @@ def _in_force(today: date, domain: str | None):
     )
 
 
-def _lookup(session: Session, key_col, id_col, keys: list[str], cond):
-    """(key, subject id, entry columns or Nones) for every known key, entries in force joined."""
-    cols = (key_col, id_col, ListEntry.id, ListEntry.list_type, ListEntry.domain, ListEntry.reason,
+def _columns(key_col, id_col) -> tuple:
+    return (key_col, id_col, ListEntry.id, ListEntry.list_type, ListEntry.domain, ListEntry.reason,
             ListEntry.legal_basis, ListEntry.decision_no, ListEntry.department_id, ListEntry.listed_on,
             ListEntry.expires_on)
-    base = select(*cols).outerjoin(ListEntry, and_(ListEntry.subject_id == id_col, cond))
+
+
+def _unnest_lookup(key_col, id_col, with_domain: bool):
+    """PostgreSQL: the codes as one array parameter, unnested and joined to the key's index, one probe
+    per code, whatever their number. (``key = ANY(array)`` let the planner choose a parallel scan of
+    all of persons for a few thousand codes: 0.6-1.5 s at 1 M persons, against 0.1-0.3 s of probes.)"""
+    wanted = func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("key").render_derived(name="wanted")
+    cond = _in_force(bindparam("today", type_=Date), bindparam("domain", type_=String) if with_domain else None)
+    return (select(*_columns(key_col, id_col)).select_from(wanted).join(key_col.table, key_col == wanted.c.key)
+            .outerjoin(ListEntry, and_(ListEntry.subject_id == id_col, cond)))
+
+
+# Built once (building a statement cost more than running it for one code): kind → with a domain?
+_PG_LOOKUPS = {(kind, with_domain): _unnest_lookup(key, sid, with_domain)
+               for kind, key, sid in (("firm", Firm.uscc, Firm.id), ("person", Person.id_number_bidx, Person.id))
+               for with_domain in (False, True)}
+_KEY_COLUMNS = {"firm": (Firm.uscc, Firm.id), "person": (Person.id_number_bidx, Person.id)}
+_LOG_INSERT = insert(InterceptCheck).returning(InterceptCheck.id)
+_HIT_INSERT = insert(InterceptHit)
+
+
+def _lookup(session: Session, kind: str, keys: list[str], today: date, domain: str | None):
+    """(key, subject id, entry columns or Nones) for every known key, entries in force joined."""
     if session.get_bind().dialect.name == "postgresql":
-        # One array parameter: one plan for 1 or 10,000 codes (a 10,000-item IN costs more to plan).
-        stmt = base.where(key_col == any_(bindparam("keys", type_=ARRAY(String))))
-        yield from session.execute(stmt, {"keys": keys})
+        yield from session.connection().execute(_PG_LOOKUPS[kind, domain is not None],
+                                                {"keys": keys, "today": today, "domain": domain})
         return
+    key_col, id_col = _KEY_COLUMNS[kind]
+    base = select(*_columns(key_col, id_col)).outerjoin(
+        ListEntry, and_(ListEntry.subject_id == id_col, _in_force(today, domain)))
     for i in range(0, len(keys), _CHUNK):
-        yield from session.execute(base.where(key_col.in_(keys[i : i + _CHUNK])))
+        yield from session.connection().execute(base.where(key_col.in_(keys[i : i + _CHUNK])))
 
 
 def check_subjects(
@@ -160,14 +185,13 @@ def check_subjects(
             firms.setdefault(parsed.code, []).append(index)
         else:
             persons.setdefault(id_number_index(parsed.number), []).append(index)
-    cond = _in_force(today, domain)
+    session.flush()  # the lookups are Core statements on the session's connection: pending entries first
     seen: set[str] = set()
-    for kind, table_key, table_id, wanted in (("firm", Firm.uscc, Firm.id, firms),
-                                              ("person", Person.id_number_bidx, Person.id, persons)):
+    for kind, wanted in (("firm", firms), ("person", persons)):
         if not wanted:
             continue
         for key, sid, eid, ltype, dom, reason, basis, doc, dept, listed, expires in _lookup(
-                session, table_key, table_id, list(wanted), cond):
+                session, kind, list(wanted), today, domain):
             seen.add(key)
             if eid is None:
                 continue
@@ -192,14 +216,15 @@ def subject_hits(session: Session, subject_id: int, kind: str, domain: str | Non
 
 
 def _log(session: Session, actor: Actor, result: CheckResult, purpose: str, perk_id: int | None) -> int:
-    check_id = session.execute(insert(InterceptCheck).values(
-        at=datetime.now().astimezone(), actor=actor.ref,
-        department_id=actor.department_id if actor.is_staff else None, purpose=purpose, domain=result.domain,
-        perk_id=perk_id, subjects=result.total, invalid=len(result.invalid), hits=len(result.hits),
-        blocked=purpose != "check" and result.blocked,
-    ).returning(InterceptCheck.id)).scalar_one()
+    conn = session.connection()
+    check_id: int = conn.execute(_LOG_INSERT, {
+        "at": datetime.now().astimezone(), "actor": actor.ref,
+        "department_id": actor.department_id if actor.is_staff else None, "purpose": purpose, "domain": result.domain,
+        "perk_id": perk_id, "subjects": result.total, "invalid": len(result.invalid), "hits": len(result.hits),
+        "blocked": purpose != "check" and result.blocked,
+    }).scalar_one()
     if result.hits:
-        session.execute(insert(InterceptHit), [
+        conn.execute(_HIT_INSERT, [
             {"check_id": check_id, "subject_id": h.subject_id, "list_entry_id": h.entry_id, "list_type": h.list_type}
             for h in result.hits
         ])

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from backend.platform.db import utcnow
 from backend.sessions.models import AuthSession, EndReason
-from backend.subjects.models import Account
+from backend.subjects.models import Account, Subject
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,26 @@ class SessionState:
         if flag != b"a" or (rest and not rest.isdigit()):
             return None
         return cls(usable=True, person_id=int(rest) if rest else None)
+
+
+# ``GET me/card``: the same check and, in the same indexed query, the card version of the account's
+# person (``backend.cards.cache``), so the card's one database read is also the session's.
+_STATE_AND_CARD_QUERY = (
+    select(AuthSession.ended_at, Account.disabled, Account.person_id, Subject.card_version)
+    .join(Account, Account.id == AuthSession.account_id)
+    .outerjoin(Subject, Subject.id == Account.person_id)
+    .where(AuthSession.id == bindparam("sid"), AuthSession.account_id == bindparam("aid"))
+)
+
+
+def state_and_card_version(session: Session, session_id: int, account_id: int) -> tuple[SessionState, int | None]:
+    """The session's state straight from the database (no store involved) and the card version of
+    its account's person (None: not bound, or unusable) — one query, for the views whose next read
+    would be that version anyway (``me/card``)."""
+    row = session.connection().execute(_STATE_AND_CARD_QUERY, {"sid": session_id, "aid": account_id}).first()
+    if row is None or row[0] is not None or row[1]:
+        return SessionState(usable=False), None
+    return SessionState(usable=True, person_id=row[2]), row[3]
 
 
 def entry_key(account_id: int, session_id: int) -> str:

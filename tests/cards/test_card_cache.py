@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cards.cache import CardCache, card_key, card_version
+from backend.cards.cache import CardCache, card_key, card_version, view_key
 from backend.http.extensions import get_store
 from backend.platform.store import RedisStore
 from backend.records.models import CreditRecord
@@ -59,8 +59,8 @@ def test_second_read_is_served_from_the_cache(app, client, db):
 def test_committed_change_shows_and_rolled_back_change_does_not(app, client, db):
     account, me = bound_account(db)
     rec = record(db, me.id, title="原处罚")
+    account = headers(app, account)  # the login session is committed too: the rollback below must not end it
     db.commit()
-    account = headers(app, account)
     assert [r["status_label"] for r in _card(app, client, account)["records"]] == ["公示中"]
     version = card_version(db, me.id)
 
@@ -130,6 +130,8 @@ def test_cached_card_holds_no_plaintext_identity(app, client, db):
     text = stored.decode()
     assert me.id_number not in text and me.name not in text
     assert me.id_number[-4:] in text  # the masked form is there
+    view = get_store(app).get(view_key(me.id, "owner"))  # the rendered card kept next to it: masked too
+    assert view and me.id_number not in view.decode() and me.name not in view.decode()
 
 
 # --- a store that forgets, or remembers too much ------------------------------------------------

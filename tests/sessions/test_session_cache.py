@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 
 from backend.common.crypto import mask_id_number
 from backend.common.ids import make_resident_id
@@ -26,44 +26,54 @@ from tests.factories import make_account
 from tests.factories.cards import StatementCounter, bound_account, headers, person, record
 
 CARD = "/miniapp/v1/me/card"
+# Every mini-program endpoint but the card reads the session through the cache: this one stands for
+# them (``GET me/card`` reads the session in the query that gives its card version, see
+# test_the_card_checks_the_session_in_its_one_query below).
+PROBE = "/miniapp/v1/me/card/shares"
 
 
 def _card(client, hdrs):
     return client.get(CARD, headers=hdrs)
 
 
-class CheckoutCounter:
-    """Counts connection checkouts from the engine's pool: a request without SQL takes none."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.count = engine, 0
-
-    def _on(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine.pool, "checkout", self._on)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine.pool, "checkout", self._on)
+def _probe(client, hdrs):
+    return client.get(PROBE, headers=hdrs)
 
 
-def test_a_warm_card_request_runs_no_account_sql(app, client, db):
+def test_a_warm_request_runs_no_account_sql(app, client, db):
     account, me = bound_account(db)
     record(db, me.id)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200  # cold: the account state and the card get cached
+    assert _probe(client, hdrs).status_code == 200  # cold: the account state gets cached
     engine = app.extensions["database"].engine
-    with StatementCounter(engine) as sql, CheckoutCounter(engine) as pool:
+    with StatementCounter(engine) as sql:
+        again = _probe(client, hdrs)
+    assert again.status_code == 200
+    # The account state costs no SQL: only the view's own query (the shares) runs.
+    assert [s for s in sql.statements if "auth_sessions" in s or "accounts" in s] == [], sql.statements
+    assert len(sql.statements) == 1, sql.statements
+
+
+def test_the_card_checks_the_session_in_its_one_query(app, client, db):
+    """``GET me/card``: the session's state and the card version come from one indexed query (no
+    store read for the session), so a warm card is that query and the cached card, and any change
+    to the session or the account shows on the very next card, without any invalidation."""
+    account, me = bound_account(db)
+    record(db, me.id)
+    db.commit()
+    hdrs = headers(app, account)
+    assert _card(client, hdrs).status_code == 200  # cold: the card gets cached
+    engine = app.extensions["database"].engine
+    with StatementCounter(engine) as sql:
         again = _card(client, hdrs)
     assert again.status_code == 200
-    # The account state costs no SQL. The card costs its one primary-key lookup of the card version
-    # (the cache keys on a version the database keeps, so losing Redis cannot bring an old card back).
-    assert len(sql.statements) == 1 and "card_version" in sql.statements[0], sql.statements
-    if engine.dialect.name == "postgresql":  # SQLite tests share one connection: no checkout to see
-        assert pool.count == 0
+    [statement] = sql.statements
+    assert "auth_sessions" in statement and "card_version" in statement
+    # Raw SQL, no invalidation at all: the card still sees it at once (the probe may serve its cache).
+    db.execute(text("UPDATE accounts SET disabled = :d WHERE id = :id"), {"d": True, "id": account.id})
+    db.commit()
+    assert _revoked(_card(client, hdrs))
 
 
 def _revoked(resp) -> bool:
@@ -79,32 +89,35 @@ def test_disabling_an_account_ends_its_sessions_from_the_next_request(app, clien
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200
+    assert _probe(client, hdrs).status_code == 200
 
     db.get(Account, account.id).disabled = True
     db.commit()
+    assert _revoked(_probe(client, hdrs))
     assert _revoked(_card(client, hdrs))
     assert _revoked(client.get("/miniapp/v1/me", headers=hdrs))
     assert _ended(db, account.id) == {EndReason.ACCOUNT_DISABLED}
 
     db.get(Account, account.id).disabled = False
     db.commit()
-    assert _revoked(_card(client, hdrs))  # re-enabling does not revive an ended session: log in again
+    assert _revoked(_probe(client, hdrs))  # re-enabling does not revive an ended session: log in again
 
 
 def test_a_rolled_back_disable_changes_nothing(app, client, db):
     account, _ = bound_account(db)
+    hdrs = headers(app, account)  # the login session is committed too: the rollback below must not end it
     db.commit()
-    hdrs = headers(app, account)
+    assert _probe(client, hdrs).status_code == 200
     assert _card(client, hdrs).status_code == 200
     db.get(Account, account.id).disabled = True
     db.flush()
     db.rollback()
     engine = app.extensions["database"].engine
     with StatementCounter(engine) as sql:
-        assert _card(client, hdrs).status_code == 200
-    # Still a cache hit: nothing was invalidated (the card's one version lookup, no account SQL).
-    assert len(sql.statements) == 1 and "card_version" in sql.statements[0], sql.statements
+        assert _probe(client, hdrs).status_code == 200
+    # Still a cache hit: nothing was invalidated (the view's own query, no account SQL).
+    assert [s for s in sql.statements if "auth_sessions" in s or "accounts" in s] == [], sql.statements
+    assert _card(client, hdrs).status_code == 200  # the card reads the database: enabled, as rolled back
 
 
 def test_binding_identity_shows_on_the_next_request(app, client, db):
@@ -126,10 +139,11 @@ def test_unbinding_identity_ends_the_session_on_the_next_request(app, client, db
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200
+    assert _probe(client, hdrs).status_code == 200
     acc = db.get(Account, account.id)
     acc.person_id, acc.identity_level = None, "none"
     db.commit()
+    assert _revoked(_probe(client, hdrs))
     assert _revoked(_card(client, hdrs))
     assert _ended(db, account.id) == {EndReason.IDENTITY_CHANGED}
 
@@ -139,17 +153,18 @@ def test_rebinding_to_another_person_ends_the_session_on_the_next_request(app, c
     other = person(db, "王二")
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200
+    assert _probe(client, hdrs).status_code == 200
     db.get(Account, account.id).person_id = other.id
     db.commit()
-    assert _revoked(_card(client, hdrs))  # never the new person's card under the old login
+    assert _revoked(_probe(client, hdrs))  # never the new person's card under the old login
+    assert _revoked(_card(client, hdrs))
 
 
 def test_a_flushed_redis_never_revives_an_ended_session(app, client, db):
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200  # cached: alive
+    assert _probe(client, hdrs).status_code == 200  # cached: alive
     sid = db.query(AuthSession.id).filter_by(account_id=account.id).scalar()
     store = get_store(app)
     # A slow request read the tag while the session was alive …
@@ -162,8 +177,8 @@ def test_a_flushed_redis_never_revives_an_ended_session(app, client, db):
     else:
         store.clear()
     session_cache.write(store, sid, account.id, tag, session_cache.SessionState(True, None), 60)
-    assert _revoked(_card(client, hdrs))
-    assert _revoked(_card(client, hdrs))
+    assert _revoked(_probe(client, hdrs))
+    assert _revoked(_probe(client, hdrs))
 
 
 def test_a_bulk_update_of_accounts_invalidates_every_cached_state(app, client, db):
@@ -171,22 +186,22 @@ def test_a_bulk_update_of_accounts_invalidates_every_cached_state(app, client, d
     b, _ = bound_account(db)
     db.commit()
     ha, hb = headers(app, a), headers(app, b)
-    assert _card(client, ha).status_code == 200 and _card(client, hb).status_code == 200
+    assert _probe(client, ha).status_code == 200 and _probe(client, hb).status_code == 200
     db.execute(update(Account).where(Account.id.in_([a.id, b.id])).values(disabled=True))
     db.commit()
-    assert _revoked(_card(client, ha))  # the join sees the disabled account, the epoch drops the entries
-    assert _revoked(_card(client, hb))
+    assert _revoked(_probe(client, ha))  # the join sees the disabled account, the epoch drops the entries
+    assert _revoked(_probe(client, hb))
 
 
 def test_raw_sql_changes_need_an_explicit_invalidation(app, client, db):
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200
+    assert _probe(client, hdrs).status_code == 200
     db.execute(text("UPDATE accounts SET disabled = :d WHERE id = :id"), {"d": True, "id": account.id})
     session_cache.invalidate_accounts(db, [account.id])
     db.commit()
-    assert _revoked(_card(client, hdrs))
+    assert _revoked(_probe(client, hdrs))
 
 
 def test_a_stale_write_cannot_repopulate_after_invalidation(app):
@@ -205,15 +220,15 @@ def test_a_stale_write_cannot_repopulate_after_invalidation(app):
                                      {"x": 1}, {"a": 1}, {"a": 1, "sid": "1"}, {"a": 1, "sid": False}])
 def test_a_signed_token_without_an_account_id_is_refused(app, client, payload):
     token = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, payload)
-    resp = _card(client, {"Authorization": f"Bearer {token}"})
+    resp = _probe(client, {"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401
     assert set(resp.json) == {"code", "status", "message", "reason", "errors"}
 
 
 def test_an_unknown_session_is_refused_every_time(app, client, db):
     hdrs = {"Authorization": f"Bearer {sign(app.config['SECRET_KEY'], ACCOUNT_TOKEN, {'a': 987654321, 'sid': 5})}"}
-    assert _revoked(_card(client, hdrs))
-    assert _revoked(_card(client, hdrs))  # the cached "missing" too
+    assert _revoked(_probe(client, hdrs))
+    assert _revoked(_probe(client, hdrs))  # the cached "missing" too
     a, _ = bound_account(db)
     b, _ = bound_account(db)
     db.commit()
@@ -221,7 +236,7 @@ def test_an_unknown_session_is_refused_every_time(app, client, db):
     other_sid = db.query(AuthSession.id).filter_by(account_id=b.id).scalar()
     db.commit()
     mixed = sign(app.config["SECRET_KEY"], ACCOUNT_TOKEN, {"a": a.id, "sid": other_sid})  # b's session, a's id
-    assert _revoked(_card(client, {"Authorization": f"Bearer {mixed}"}))
+    assert _revoked(_probe(client, {"Authorization": f"Bearer {mixed}"}))
 
 
 class TestWithoutTheCache:
@@ -233,10 +248,10 @@ class TestWithoutTheCache:
         account, _ = bound_account(db)
         db.flush()  # not even committed: with the cache off the request sees it at once
         hdrs = headers(app, account)
-        assert _card(client, hdrs).status_code == 200
+        assert _probe(client, hdrs).status_code == 200
         db.get(Account, account.id).disabled = True
         db.flush()
-        assert _revoked(_card(client, hdrs))
+        assert _revoked(_probe(client, hdrs))
 
 
 # --- another node's change ---------------------------------------------------------------------
@@ -248,13 +263,13 @@ def test_a_change_committed_on_another_node_shows_once_it_invalidates(app, clien
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200
+    assert _probe(client, hdrs).status_code == 200
     # Another node disables the account with raw SQL: its own session, its own store object.
     db.execute(text("UPDATE accounts SET disabled = :d WHERE id = :id"), {"d": True, "id": account.id})
     db.commit()
-    assert _card(client, hdrs).status_code == 200  # nobody invalidated: the cached state (at most the TTL)
+    assert _probe(client, hdrs).status_code == 200  # nobody invalidated: the cached state (at most the TTL)
     session_cache.bump(RedisStore(redis_url), [account.id])
-    assert _revoked(_card(client, hdrs))
+    assert _revoked(_probe(client, hdrs))
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -280,14 +295,14 @@ def test_a_used_token_still_expires_and_a_forged_one_is_refused(app, client, db)
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200
-    assert _card(client, hdrs).status_code == 200  # the session's state is cached now
+    assert _probe(client, hdrs).status_code == 200
+    assert _probe(client, hdrs).status_code == 200  # the session's state is cached now
     app.config["ACCESS_TOKEN_TTL"] = -1  # as if its lifetime had passed
-    resp = _card(client, hdrs)
+    resp = _probe(client, hdrs)
     assert resp.status_code == 401 and resp.json["reason"] == "token_expired"
     app.config["ACCESS_TOKEN_TTL"] = 7200
     forged = hdrs["Authorization"][:-2] + ("AA" if not hdrs["Authorization"].endswith("AA") else "BB")
-    resp = _card(client, {"Authorization": forged})
+    resp = _probe(client, {"Authorization": forged})
     assert resp.status_code == 401 and resp.json["reason"] == "token_invalid"
 
 
