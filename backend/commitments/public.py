@@ -33,11 +33,22 @@ from backend.subjects.models import Firm, Person
 
 def public_subject(session: Session, subject_id: int) -> dict:
     """A firm by name and code; a person by masked name only."""
-    firm = session.get(Firm, subject_id)
-    if firm is not None:
-        return {"kind": "firm", "name": firm.name, "code": firm.uscc}
-    person = session.get(Person, subject_id)
-    return {"kind": "person", "name": mask_name(person.name) if person else None, "code": None}
+    return public_subjects(session, [subject_id])[subject_id]
+
+
+def public_subjects(session: Session, subject_ids) -> dict[int, dict]:
+    """:func:`public_subject` of many subjects in two queries (a page of the public list)."""
+    ids = set(subject_ids)
+    out: dict[int, dict] = {sid: {"kind": "person", "name": None, "code": None} for sid in ids}
+    if not ids:
+        return out
+    for firm in session.execute(select(Firm).where(Firm.id.in_(ids))).scalars():
+        out[firm.id] = {"kind": "firm", "name": firm.name, "code": firm.uscc}
+    persons = ids - {sid for sid, v in out.items() if v["kind"] == "firm"}
+    if persons:
+        for person in session.execute(select(Person).where(Person.id.in_(persons))).scalars():
+            out[person.id] = {"kind": "person", "name": mask_name(person.name), "code": None}
+    return out
 
 
 def verify_letter(session: Session, code: str) -> dict:
@@ -99,9 +110,10 @@ def present_public(session: Session, items: list[Commitment]) -> list[dict]:
     """Rows of the public list: persons masked, no identity numbers."""
     depts = dict(session.execute(select(Department.id, Department.name)
                                  .where(Department.id.in_({c.department_id for c in items}))).all()) if items else {}
+    subjects = public_subjects(session, [c.subject_id for c in items])
     return [
         {"id": c.id, "type": CommitmentType(c.type).value, "type_label": COMMITMENT_TYPE_LABELS[c.type],
-         "matter": c.matter, "subject": public_subject(session, c.subject_id), "department": depts.get(c.department_id),
+         "matter": c.matter, "subject": subjects[c.subject_id], "department": depts.get(c.department_id),
          "signed_on": c.signed_on, "valid_until": c.valid_until, "status": CommitmentStatus(c.status).value,
          "status_label": COMMITMENT_STATUS_LABELS[CommitmentStatus(c.status)]}
         for c in items

@@ -364,3 +364,31 @@ def test_a_kept_commitment_of_an_unpublished_type_adds_points_but_no_public_reas
     assert [i["title"] for i in own["explanation"] if i["kind"] == "commitment"] == ["企业投资项目信用承诺（审批替代）"]
     assert all(r["kind"] != "commitment" for r in public["reasons"])
     assert public["grade"] == own["grade"]  # the same grade, fewer reasons shown
+
+
+def test_the_public_list_reads_its_subjects_per_page_not_per_row(app, client, db, scjg, admin):
+    """A page of the public commitment list costs the same statements for 2 rows as for 6 (no query per
+    row), and persons stay masked."""
+    from tests.factories.cards import StatementCounter
+
+    firms = [make_firm(db) for _ in range(3)]
+    people = [make_person(db, name="欧阳公示") for _ in range(3)]
+    db.commit()
+    register(client, scjg, firms[0].uscc, type="disclosure", matter="主动公示承诺一")
+    register(client, admin, people[0].id_number, type="disclosure", matter="主动公示承诺二", department_code="rsj")
+
+    def page():
+        with StatementCounter(db.get_bind()) as seen:
+            resp = client.get("/public/v1/commitments")
+        assert resp.status_code == 200
+        return resp, len(seen.statements)
+
+    two, n_two = page()
+    assert two.json["total"] == 2
+    for i, s in enumerate([*firms[1:], *people[1:]]):
+        register(client, admin, s.uscc if hasattr(s, "uscc") else s.id_number, type="disclosure",
+                 matter=f"主动公示承诺{i + 3}", department_code="rsj")
+    six, n_six = page()
+    assert six.json["total"] == 6 and n_six == n_two
+    body = six.get_data(as_text=True)
+    assert "欧阳公示" not in body and all(p.id_number not in body for p in people)
