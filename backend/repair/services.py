@@ -350,7 +350,7 @@ def file_repair(session: Session, actor: Actor, *, record_ids: list[int], method
             session.flush()
     except IntegrityError:
         raise Conflict("repair_open", "这条信息已有正在办理的信用修复申请，请等待办理结果。") from None
-    claim_uploads(session, actor, proofs, f"repair:{app.id}")
+    claim_uploads(session, actor, proofs, f"repair:{app.id}", field="proof_upload_ids")
     queue.open_item(session, actor, kind="repair", ref_id=app.id, subject_id=subject_id,
                     department_id=department_id, start=today)
     audit(session, actor, "repair.file", "repair_application", app.id, record_ids=[r.id for r in records],

@@ -243,13 +243,15 @@ def store_upload(session: Session, actor: Actor, *, content: bytes, filename: st
     return upload
 
 
-def claim_uploads(session: Session, actor: Actor, upload_ids: list[int], target: str) -> list[Upload]:
+def claim_uploads(session: Session, actor: Actor, upload_ids: list[int], target: str,
+                  field: str = "evidence_upload_ids") -> list[Upload]:
     """Attach the caller's own, not yet used uploads to ``target`` ("objection:12"). Someone else's
-    or a used one: 422 ``upload_invalid`` (ids reveal nothing)."""
+    or a used one: 422 ``upload_invalid`` (ids reveal nothing), the message under ``field`` (the
+    caller's form field)."""
     ids = list(dict.fromkeys(upload_ids))
     if len(ids) > MAX_PER_OBJECTION:
         raise ValidationFailed("too_many_files", f"证明材料最多{MAX_PER_OBJECTION}个文件。",
-                               errors={"evidence_upload_ids": [f"最多{MAX_PER_OBJECTION}个文件。"]})
+                               errors={field: [f"最多{MAX_PER_OBJECTION}个文件。"]})
     if not ids:
         return []
     rows = list(session.execute(
@@ -258,7 +260,7 @@ def claim_uploads(session: Session, actor: Actor, upload_ids: list[int], target:
     ).scalars())
     if len(rows) != len(ids):
         msg = "有材料不存在、不是您上传的或已被使用，请重新上传。"
-        raise ValidationFailed("upload_invalid", msg, errors={"evidence_upload_ids": [msg]})
+        raise ValidationFailed("upload_invalid", msg, errors={field: [msg]})
     for row in rows:
         row.attached_to = target
     session.flush()

@@ -194,6 +194,8 @@ def test_bad_input_is_refused_with_reasons_and_nothing_personal(client, db, w):
         resp = apply(client, w, [old.id], **over)
         assert resp.status_code == 422 and resp.json["reason"] == reason, (over, resp.json)
         assert w["rep"].name not in str(resp.json)
+        if reason == "upload_invalid":  # the message stands next to the form's own field
+            assert "proof_upload_ids" in resp.json["errors"], resp.json
     mixed = apply(client, w, [old.id, w["recent"].id])
     assert mixed.json["reason"] == "repair_not_yet"  # the young one blocks; nothing was filed
     assert db.execute(select(QueueItem.id).where(QueueItem.kind == "repair")).first() is None

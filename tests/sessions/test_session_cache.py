@@ -330,7 +330,7 @@ def test_an_end_redis_missed_is_retried_and_the_old_entry_never_served(app, clie
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
-    assert _card(client, hdrs).status_code == 200  # cached: alive
+    assert _probe(client, hdrs).status_code == 200  # cached: alive (the session-cached endpoints; me/card reads its session with the card version)
     store, invalidator = get_store(app), app.extensions["session_invalidator"]
     live = store.client
     store.outage.retry_after = 0  # let every call try Redis: each failure below is a real one
@@ -339,10 +339,10 @@ def test_an_end_redis_missed_is_retried_and_the_old_entry_never_served(app, clie
     db.get(Account, account.id).disabled = True  # ends the sessions; the bump after commit fails
     db.commit()
     assert invalidator.pending == {account.id}
-    assert _revoked(_card(client, hdrs))  # Redis down: the database answers
+    assert _revoked(_probe(client, hdrs))  # Redis down: the database answers
     store.client = live  # Redis answers again, still holding the old "alive" entry …
     sid = db.query(AuthSession.id).filter_by(account_id=account.id).scalar()
     assert session_cache.read(store, sid, account.id)[0].usable
-    assert _revoked(_card(client, hdrs))  # … but the retried bump comes first: never served
+    assert _revoked(_probe(client, hdrs))  # … but the retried bump comes first: never served
     assert invalidator.pending == frozenset()
-    assert _revoked(_card(client, hdrs))
+    assert _revoked(_probe(client, hdrs))
