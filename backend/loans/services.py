@@ -226,6 +226,17 @@ def authorised_card(session: Session, actor: Actor, loan_id: int, cards: CardCac
     return card
 
 
+def authorised_card_if_any(session: Session, actor: Actor, loan_id: int,
+                           cards: CardCache | None = None) -> dict | None:
+    """:func:`authorised_card` for a page that shows the card only when it may (the console's item
+    page): the card (audited ``loan.card_view``) while this bank's authorisation lasts, else None —
+    nothing read, so nothing to audit."""
+    loan = session.get(LoanApplication, loan_id)
+    if loan is None or loan.bank_id != actor.department_id or not card_authorised(loan):
+        return None
+    return authorised_card(session, actor, loan.id, cards)
+
+
 # --- presenting -----------------------------------------------------------------------------
 
 
