@@ -39,8 +39,10 @@ def _rate_bp(data: dict[str, Any], low: int, high: int) -> int:
     except InvalidOperation:
         rate = None
     span = f"{low / 100:.2f}至{high / 100:.2f}"
-    if rate is None or not rate.is_finite() or rate != rate.quantize(Decimal("0.01")) \
-            or not low <= int(rate * 100) <= high:
+    # The bounds first, by comparison only (no arithmetic): quantize or multiply a huge value such as
+    # 1E+30 and the decimal context raises (it was a 500). Within the bounds both are exact.
+    if rate is None or not rate.is_finite() or not Decimal(low).scaleb(-2) <= rate <= Decimal(high).scaleb(-2) \
+            or rate != rate.quantize(Decimal("0.01")):
         raise field_error("annual_rate", "annual_rate_invalid", f"请填写年利率（%），{span}之间，最多两位小数。")
     return int(rate * 100)
 

@@ -156,13 +156,18 @@ def withdraw_loan(session: Session, actor: Actor, loan_id: int) -> LoanApplicati
     """Withdraw a pending application (撤回): the bank's authorisation ends at once and its queue item
     closes. Decided already: 409 ``loan_not_pending``."""
     loan = get_own_loan(session, actor, loan_id)
+    item = queue.item_for(session, "loan", loan.id)
+    # Lock in the order a bank's decision does (queue item, then application): a withdrawal racing a
+    # decision waits for it and then finds it decided — never a deadlock (a 500 for one of the two).
+    if item is not None:
+        session.execute(select(QueueItem.id).where(QueueItem.id == item.id).with_for_update())
+        session.refresh(item)
     session.execute(select(LoanApplication.id).where(LoanApplication.id == loan.id).with_for_update())
     session.refresh(loan)
     if loan.status != LoanStatus.PENDING:
         raise Conflict("loan_not_pending", f"该申请{LOAN_STATUS_LABELS[loan.status]}，不能撤回。")
     now = utcnow()
     loan.status, loan.authorisation_ended_at = LoanStatus.WITHDRAWN, now
-    item = queue.item_for(session, "loan", loan.id)
     if item is not None:
         queue.close_item(session, actor, item, "withdrawn", "申请企业撤回")
     session.flush()
@@ -219,6 +224,17 @@ def authorised_card(session: Session, actor: Actor, loan_id: int, cards: CardCac
     audit(session, actor, "loan.card_view", "loan_application", loan.id, firm_id=loan.firm_id)
     card["authorisation"] = {"loan_id": loan.id, "until": loan.authorised_until}
     return card
+
+
+def authorised_card_if_any(session: Session, actor: Actor, loan_id: int,
+                           cards: CardCache | None = None) -> dict | None:
+    """:func:`authorised_card` for a page that shows the card only when it may (the console's item
+    page): the card (audited ``loan.card_view``) while this bank's authorisation lasts, else None —
+    nothing read, so nothing to audit."""
+    loan = session.get(LoanApplication, loan_id)
+    if loan is None or loan.bank_id != actor.department_id or not card_authorised(loan):
+        return None
+    return authorised_card(session, actor, loan.id, cards)
 
 
 # --- presenting -----------------------------------------------------------------------------

@@ -38,3 +38,35 @@ def test_the_loan_officer_approves_in_the_console_with_amount_rate_and_term(app,
     other = app.test_client()
     login(other, world["officer_b"].username)
     assert other.get(f"/staff/queues/loan/{item_id}").status_code == 404
+
+
+def test_the_bank_sees_the_firms_card_on_the_item_page_only_while_authorised_and_audited(app, client, db, world):
+    """The item page showed every loan officer the firm's full staff card, authorised or not, unaudited:
+    now it is the API's authorised card (shared view, each view audited), gone once the bank decided."""
+    from sqlalchemy import select
+
+    from backend.common.models import AuditEntry
+
+    created = apply(client, world["h"], world["loan_a"], world["firm"], key="loan-console-card")
+    loan_id = created.json["id"]
+    item_id = client.get("/staff/v1/loans", headers=world["ha"]).json["items"][0]["queue_item_id"]
+
+    def views() -> int:
+        return len(db.execute(select(AuditEntry).where(AuditEntry.action == "loan.card_view",
+                                                       AuditEntry.target_id == str(loan_id))).scalars().all())
+
+    c = app.test_client()
+    login(c, world["officer_a"].username)
+    page = text(c.get(f"/staff/queues/loan/{item_id}"))
+    assert 'id="subject-card"' in page and "淮安区信易贷测试有限公司" in page
+    assert views() == 1
+    refused = client.post(f"/staff/v1/queues/items/{item_id}/decide", headers=world["ha"],
+                          json={"outcome": "refuse", "reason": "材料不全"})
+    assert refused.status_code == 200, refused.json
+    after = text(c.get(f"/staff/queues/loan/{item_id}"))
+    assert 'id="subject-card"' not in after
+    assert views() == 1
+
+    admin = app.test_client()  # the credit office keeps its staff view of the subject
+    login(admin, world["admin"].username)
+    assert 'id="subject-card"' in text(admin.get(f"/staff/queues/loan/{item_id}"))

@@ -21,12 +21,13 @@ from backend.loans.models import LoanApplication
 from backend.perks.models import Perk
 from backend.platform.db import make_engine
 from backend.platform.errors import DomainError
+from backend.queues import services as queue
 from backend.queues.models import QueueEvent, QueueItem
-from backend.staff.models import Department, OrgType
+from backend.staff.models import Department, OrgType, Role, StaffUser
 from backend.subjects.models import Account, Firm, Person, Subject
 from tests.conftest import make_config
 from tests.factories.perks import make_perk
-from tests.factories.staff import make_department
+from tests.factories.staff import make_department, make_staff
 from tests.factories.subjects import make_firm, make_person
 
 postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
@@ -48,10 +49,11 @@ def committed(app, database_url, redis_url):
         account = Account(openid=f"loan-race-{firm.id}", person_id=rep.id, identity_level="self_declared")
         s.add(account)
         s.flush()
+        officer = make_staff(s, Role.BANK_PARTNER, bank)
         evaluate_subject(s, firm.id, cause="test")  # as after the nightly rescoring: the race is the application's
         s.commit()
         ids = {"bank": bank.id, "perk": perk.id, "code": perk.code, "rep": rep.id, "firm": firm.id,
-               "uscc": firm.uscc, "account": account.id}
+               "uscc": firm.uscc, "account": account.id, "officer": officer.id}
     yield own, ids
     ctx.pop()
     setup.extensions["database"].engine.dispose()
@@ -72,6 +74,7 @@ def committed(app, database_url, redis_url):
         conn.execute(delete(Firm).where(Firm.id == ids["firm"]))
         conn.execute(delete(Person).where(Person.id == ids["rep"]))
         conn.execute(delete(Subject).where(Subject.id.in_([ids["firm"], ids["rep"]])))
+        conn.execute(delete(StaffUser).where(StaffUser.id == ids["officer"]))
         conn.execute(delete(Department).where(Department.id == ids["bank"]))
         conn.execute(delete(AuditEntry).where(AuditEntry.id > start))
     own.dispose()
@@ -107,3 +110,52 @@ def test_two_applications_at_once_one_is_accepted(committed):
         rows = s.execute(select(LoanApplication).where(LoanApplication.perk_id == ids["perk"])).scalars().all()
         assert len(rows) == 1
         assert s.execute(select(QueueItem.id).where(QueueItem.kind == "loan", QueueItem.ref_id == rows[0].id)).all()
+
+
+@pytest.mark.skipif(not postgres, reason="a withdrawal racing a decision on real row locks is a PostgreSQL property")
+def test_withdrawal_racing_the_banks_decision_one_wins_and_neither_fails(committed):
+    """The firm withdraws while the bank refuses: one of them wins, the other gets a plain 409-style
+    refusal — never a deadlock (which surfaced as a 500 when the two took their locks in opposite order)."""
+    own, ids = committed
+    firm_actor = Actor("account", ids["account"], person_id=ids["rep"])
+    officer = Actor("staff", ids["officer"], role=Role.BANK_PARTNER.value, department_id=ids["bank"])
+    for _ in range(8):
+        with Session(own) as s:
+            loan = loans.apply_for_loan(s, firm_actor, perk_code=ids["code"], firm_uscc=ids["uscc"],
+                                        amount_yuan=200_000, term_months=12, purpose="周转")
+            s.commit()
+            loan_id, item_id = loan.id, queue.item_for(s, "loan", loan.id).id
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def run(step, barrier: threading.Barrier = barrier, outcomes: list[str] = outcomes) -> None:
+            with Session(own) as s:
+                barrier.wait(5)
+                try:
+                    step(s)
+                    s.commit()
+                    outcomes.append("ok")
+                except DomainError as exc:
+                    s.rollback()
+                    outcomes.append(exc.reason)
+                except Exception as exc:  # a deadlock is what this test is about
+                    s.rollback()
+                    outcomes.append(type(exc).__name__)
+
+        def withdraw(s: Session, loan_id: int = loan_id) -> None:
+            loans.withdraw_loan(s, firm_actor, loan_id)
+
+        def refuse(s: Session, item_id: int = item_id) -> None:
+            queue.decide(s, officer, item_id, outcome="refuse", reason="材料不全")
+
+        threads = [threading.Thread(target=run, args=(step,)) for step in (withdraw, refuse)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert outcomes.count("ok") == 1, outcomes
+        assert set(outcomes) - {"ok"} <= {"loan_not_pending", "queue_item_closed", "item_held_by_other"}, outcomes
+        with Session(own) as s:
+            row = s.get_one(LoanApplication, loan_id)
+            item = s.get_one(QueueItem, item_id)
+            assert row.status.value in ("withdrawn", "refused") and not item.is_open

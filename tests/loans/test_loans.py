@@ -234,3 +234,19 @@ def test_figures_by_bank_and_month(client, db, world):
     bad = client.get("/staff/v1/loans/stats?date_from=2026-11-30&date_to=2026-10-01", headers=world["hadmin"])
     assert bad.status_code == 422 and bad.json["reason"] == "date_range_invalid"
     assert client.get("/staff/v1/loans/stats", headers=world["h"]).status_code in (401, 403)
+
+
+def test_an_absurd_annual_rate_is_a_plain_422_not_a_500(client, db, world):
+    """1E+30 or 1e308 typed as the rate used to overflow the decimal context (500); it is refused like
+    any rate out of bounds, and the item stays open for a proper decision."""
+    apply(client, world["h"], world["loan_a"], world["firm"], key="loan-absurd-rate")
+    item_id = client.get("/staff/v1/loans", headers=world["ha"]).json["items"][0]["queue_item_id"]
+    for rate in ("1E+30", "1e999999999", 1e308, "-1E+40"):
+        r = client.post(f"{ITEMS}/{item_id}/decide", headers=world["ha"], json={
+            "outcome": "approve", "reason": "经营稳定", "approved_amount_yuan": 400_000, "annual_rate": rate,
+            "term_months": 12})
+        assert r.status_code == 422 and r.json["reason"] == "annual_rate_invalid", (rate, r.json)
+    ok = client.post(f"{ITEMS}/{item_id}/decide", headers=world["ha"], json={
+        "outcome": "approve", "reason": "经营稳定", "approved_amount_yuan": 400_000, "annual_rate": "3.450",
+        "term_months": 12})
+    assert ok.status_code == 200, ok.json

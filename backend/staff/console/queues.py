@@ -24,6 +24,7 @@ from backend.common.actor import Actor
 from backend.common.audit import audit
 from backend.common.ids import normalize_code
 from backend.common.text import field_error
+from backend.loans.services import authorised_card_if_any
 from backend.objections.models import REFUSE_LABELS
 from backend.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.queues import services as queue
@@ -367,7 +368,7 @@ class EngineQueue:
             extras=[x for x in self.form.extras if x.outcome is None or x.outcome in outcomes],
             result=self._result(session, item), state=item.state,
             records=[self._record(session, rid) for rid in described.record_ids],
-            card=staff_card(session, item.subject_id),
+            card=self._card(session, actor, item),
             files=self._files(session, described.upload_ids),
             may_claim=item.is_open and item.assignee_id is None and self.may_decide(actor),
             may_release=item.is_open and item.assignee_id is not None and self.may_decide(actor)
@@ -375,6 +376,16 @@ class EngineQueue:
             colleagues=self._colleagues(session, item) if item.is_open and self.may_decide(actor) else [],
             may_reroute=item.is_open and actor.role == Role.CREDIT_ADMIN,
         )
+
+    @staticmethod
+    def _card(session: Session, actor: Actor, item: QueueItem) -> dict | None:
+        """The subject's card on the item page. A bank reads a firm's card only as the firm authorised
+        it for this application (信易贷: the shared view, while the authorisation lasts, each view
+        audited) — the same service as ``GET /staff/v1/loans/{id}/card``; the other staff roles read
+        the staff view."""
+        if actor.role == Role.BANK_PARTNER:
+            return authorised_card_if_any(session, actor, item.ref_id) if item.kind == "loan" else None
+        return staff_card(session, item.subject_id)
 
     @staticmethod
     def _record(session: Session, record_id: int) -> dict:
