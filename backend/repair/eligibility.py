@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from backend.common.clock import chinese_date
 from backend.records.models import JUDICIAL_KINDS
 from backend.records.rules import JUDICIAL_BASIS, MARKET_REGULATION, RuleSet, repair_rules_of
 
@@ -32,10 +33,6 @@ COURT_WHERE = "作出决定的人民法院"
 COURT_MESSAGE = "司法失信信息不适用信用修复申请：履行生效法律文书确定的义务后，由人民法院依法删除或屏蔽"
 _COUNTED = ("publicizing", "objected")
 _STATUS_DONE = {"repaired": "已修复", "revoked": "已撤销", "corrected": "已更正", "expired": "已到期"}
-
-
-def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ class RepairTiming:
 
 def _when(min_end: date | None, as_of: date) -> tuple[bool, str]:
     if min_end is not None and as_of < min_end:
-        return False, f"自{_fmt(min_end)}起可申请信用修复"
+        return False, f"自{chinese_date(min_end)}起可申请信用修复"
     if min_end is not None:
         return True, "已满最短公示期，可申请信用修复"
     return True, "履行相关义务后即可申请信用修复"
