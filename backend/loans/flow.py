@@ -10,7 +10,7 @@ sees. Either way the bank's authorisation to read the firm's card ends with the 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 from typing import Any
 
 from sqlalchemy import select
@@ -36,11 +36,13 @@ def _rate_bp(data: dict[str, Any], low: int, high: int) -> int:
     raw = data.get("annual_rate")
     try:
         rate = Decimal(str(raw)) if raw is not None and not isinstance(raw, bool) else None
-    except InvalidOperation:
-        rate = None
-    span = f"{low / 100:.2f}至{high / 100:.2f}"
-    if rate is None or not rate.is_finite() or rate != rate.quantize(Decimal("0.01")) \
-            or not low <= int(rate * 100) <= high:
+        # Bounds before quantize: a huge exponent (1e30) cannot be quantized (InvalidOperation).
+        ok = (rate is not None and rate.is_finite() and low <= rate * 100 <= high
+              and rate == rate.quantize(Decimal("0.01")))
+    except DecimalException:  # InvalidOperation, Overflow …: not a rate
+        rate, ok = None, False
+    if not ok or rate is None:
+        span = f"{low / 100:.2f}至{high / 100:.2f}"
         raise field_error("annual_rate", "annual_rate_invalid", f"请填写年利率（%），{span}之间，最多两位小数。")
     return int(rate * 100)
 
