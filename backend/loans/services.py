@@ -9,7 +9,7 @@ authorisation lasts; the firm follows and may withdraw; the credit office counts
   The application becomes a queue item of kind ``loan`` routed to the bank's department, so the
   engine's department scope shows each bank only its own applications.
 - The bank's authorisation: this application only, until ``authorised_until`` (the dated
-  :mod:`backend.loans.rules`, 30 days) or the decision / withdrawal, whichever first. Every read of
+  :mod:`backend.loans.rules`, ``authorisation_days``) or the decision / withdrawal, whichever first. Every read of
   the card is audited (``loan.card_view``), every refused read too (``loan.card_refused``, kept
   through the 403).
 - The decision is the queue handler :func:`backend.loans.flow.apply_decision`.

@@ -1,6 +1,6 @@
 """The staff side of a repair application: the decision of its queue item (kind ``repair``).
 
-One step (deadline: :mod:`backend.queues.deadlines`, 国办发〔2025〕22号's 3 working days): the
+One step (deadline: :mod:`backend.queues.deadlines`, derived from the rule set's handling time): the
 department that provided the records decides
 
 - ``repair`` (准予修复): every record of the application becomes 已修复 through the records service
