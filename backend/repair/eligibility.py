@@ -39,7 +39,7 @@ _STATUS_DONE = {"repaired": "已修复", "revoked": "已撤销", "corrected": "�
 class RepairTiming:
     route: str
     message: str  # one sentence, as the card shows it
-    earliest: date | None  # the first day an application can be made (None: no date set / not here)
+    earliest: date | None  # the first day an application can be made, if still to come (None: now, or no date)
     rules: RuleSet | None  # the rule set the repair follows (its ``.repair`` terms)
     filed_at: str | None  # where the application is filed
     basis: str
@@ -79,7 +79,7 @@ def repair_timing(*, kind: str, polarity: str, status: str, publicity_min_end: d
     earliest = publicity_min_end if publicity_min_end is not None and not open_now else None
     if rules is not None and rules.family == MARKET_REGULATION and terms is not None:
         # 总局令第107号: the national system decides, this platform does not take the application.
-        return RepairTiming(MARKET, f"{message}（通过{terms.filed_at}申请）", publicity_min_end, rules,
+        return RepairTiming(MARKET, f"{message}（通过{terms.filed_at}申请）", earliest, rules,
                             terms.filed_at, basis)
     if status == "objected":
         return RepairTiming(ON_HOLD, "该信息正在异议处理中，异议办结后方可申请信用修复", earliest, rules,
