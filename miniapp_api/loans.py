@@ -34,7 +34,7 @@ class Loans(MethodView):
     @blp.alt_response(403, description="名单拦截（intercepted）、不符合准入条件、不是企业的法定代表人或经办人")
     @blp.alt_response(409, description="向该银行的申请仍在审批中（loan_open）")
     def post(self, data):
-        """申请信易贷，并授权该银行在本次申请中（30日内、作出决定前）查询企业信用名片"""
+        """申请信易贷，并授权该银行在本次申请中、作出决定前查询企业信用名片（截止时间见返回的 authorised_until，期限按现行信易贷规则）"""
         session = get_session()
         loan = svc.apply_for_loan(session, current_actor(), perk_code=data["perk_code"], firm_uscc=data["firm"],
                                   amount_yuan=data["amount_yuan"], term_months=data["term_months"],

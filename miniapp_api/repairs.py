@@ -45,7 +45,7 @@ class Repairs(MethodView):
     @blp.alt_response(409, description="已有正在办理的修复申请（repair_open）/ record_objected")
     @blp.alt_response(422, description="repair_not_yet（附最早日期）/ repair_not_here（附受理渠道）/ 材料、承诺缺失")
     def post(self, data):
-        """申请信用修复（认定单位3个工作日内作出决定，10个工作日内答复），返回查询码。"""
+        """申请信用修复，返回查询码；答复期限见返回的 answer_due（时限随现行规定，见 /public/v1/policy 的 handling_times）。"""
         session = get_session()
         return present_repair(session, svc.file_repair(session, current_actor(), **data))
 

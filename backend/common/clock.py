@@ -16,6 +16,11 @@ def china_today() -> date:
     return datetime.now(CHINA_TZ).date()
 
 
+def chinese_date(d: date) -> str:
+    """A date as it is written in a letter or on the card: 2027年1月5日 (no leading zeros)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def china_day_start(day: date) -> datetime:
     """00:00 Beijing time on ``day``, an aware datetime to compare with stored (UTC) timestamps."""
     return datetime.combine(day, time.min, tzinfo=CHINA_TZ)

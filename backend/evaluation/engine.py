@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from backend.common.clock import chinese_date
 from backend.evaluation.rules import Rule, RuleSet
 from backend.repair.eligibility import repair_timing
 
@@ -117,10 +118,6 @@ class Result:
         return cls(**data)
 
 
-def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def window_end(rule: Rule, decision_date: date, max_end: date | None) -> date | None:
     """The first day a record no longer counts (exclusive end).
 
@@ -185,12 +182,12 @@ def _record_items(rules: RuleSet, records: Iterable[RecordFact], as_of: date, hi
             notes.append("异议处理中，按规则暂时计入")
         if rule.sign < 0:
             if rule.decay and end is not None:
-                notes.append(f"公示期内影响逐步减轻，{_fmt(end)}起不再计入")
+                notes.append(f"公示期内影响逐步减轻，{chinese_date(end)}起不再计入")
             repair, from_date = _repair_note(rec, as_of)
             notes.append(repair)
             hints.append(Hint("repair", f"“{rule.label}”{repair}。", record_id=rec.id, from_date=from_date))
         elif end is not None:
-            notes.append(f"{_fmt(end)}前有效")
+            notes.append(f"{chinese_date(end)}前有效")
         item.note = "；".join(notes)
         items.append(item)
     return items
@@ -207,7 +204,7 @@ def _list_items(rules: RuleSet, lists: Iterable[ListFact], as_of: date, hints: l
         if rule is None and not is_forcing:
             continue
         dim = rules.dimension(rule.dimension) if rule else None
-        note = f"{_fmt(entry.expires_on)}期满移出" if entry.expires_on else ""
+        note = f"{chinese_date(entry.expires_on)}期满移出" if entry.expires_on else ""
         items.append(Item(
             kind=entry.list_type, label=rule.label if rule else entry.list_type,
             points=rule.sign * rule.magnitude if rule else 0,

@@ -10,7 +10,7 @@ sees. Either way the bank's authorisation to read the firm's card ends with the 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select

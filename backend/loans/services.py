@@ -9,7 +9,7 @@ authorisation lasts; the firm follows and may withdraw; the credit office counts
   The application becomes a queue item of kind ``loan`` routed to the bank's department, so the
   engine's department scope shows each bank only its own applications.
 - The bank's authorisation: this application only, until ``authorised_until`` (the dated
-  :mod:`backend.loans.rules`, 30 days) or the decision / withdrawal, whichever first. Every read of
+  :mod:`backend.loans.rules`, ``authorisation_days``) or the decision / withdrawal, whichever first. Every read of
   the card is audited (``loan.card_view``), every refused read too (``loan.card_refused``, kept
   through the 403).
 - The decision is the queue handler :func:`backend.loans.flow.apply_decision`.
@@ -36,7 +36,7 @@ from backend.common.paging import Page, paginate
 from backend.common.text import clean_text, field_error
 from backend.intercept.services import check_subjects
 from backend.loans.models import LOAN_STATUS_LABELS, LoanApplication, LoanStatus
-from backend.loans.rules import LoanRules, rules_by_code, rules_on
+from backend.loans.rules import rules_on
 from backend.perks.eligibility import assess
 from backend.perks.models import PERK_CATEGORY_LABELS, Perk, PerkCategory
 from backend.perks.services import perk_by_code
@@ -312,8 +312,4 @@ def loan_stats(session: Session, actor: Actor, *, date_from: date, date_to: date
     banks = describe_departments(session, (bank for bank, _ in rows))
     return [{"bank": banks.get(bank), "month": month, **counts}
             for (bank, month), counts in sorted(rows.items(), key=lambda kv: (banks[kv[0][0]]["code"], kv[0][1]))]
-
-
-def loan_rules(loan: LoanApplication) -> LoanRules:
-    return rules_by_code(loan.rules_code)
 

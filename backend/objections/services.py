@@ -24,8 +24,7 @@ from backend.platform.errors import Conflict, Forbidden, NotFound
 from backend.queues import services as queue
 from backend.records.models import CreditRecord, RecordStatus
 from backend.records.services import change_status
-from backend.subjects.agency import can_act_for_firm
-from backend.subjects.models import Firm
+from backend.subjects.agency import may_act_for_subject
 from backend.subjects.services import require_identity
 from backend.uploads.models import Upload
 from backend.uploads.services import MAX_PER_OBJECTION, claim_uploads
@@ -43,18 +42,12 @@ def _not_accessible() -> Forbidden:
     return Forbidden("record_not_accessible", "您只能对本人或您可代为办理的企业的信用信息提出异议。")
 
 
-def _may_act_for(session: Session, actor: Actor, subject_id: int) -> bool:
-    if actor.person_id == subject_id:
-        return True
-    return session.get(Firm, subject_id) is not None and can_act_for_firm(session, actor, subject_id)
-
-
 def accessible_record(session: Session, actor: Actor, record_id: int) -> CreditRecord:
     """The current record ``record_id`` if it is the actor's or a firm's they act for; else the same
     403 as for an id that does not exist."""
     require_identity(actor, "请先完成实名认证，再提出异议。")
     record = session.get(CreditRecord, record_id) if record_id and 0 < record_id < 2**31 else None
-    if record is None or not _may_act_for(session, actor, record.subject_id):
+    if record is None or not may_act_for_subject(session, actor, record.subject_id):
         raise _not_accessible()
     return record
 
@@ -107,7 +100,7 @@ def _own(session: Session, actor: Actor, objection_id: int) -> Objection:
     person_id = require_identity(actor, "请先完成实名认证。")
     objection = session.get(Objection, objection_id) if 0 < objection_id < 2**31 else None
     # Filed by me, and I still act for its subject: a firm's former agent no longer follows or completes it.
-    if objection is None or objection.person_id != person_id or not _may_act_for(session, actor, objection.subject_id):
+    if objection is None or objection.person_id != person_id or not may_act_for_subject(session, actor, objection.subject_id):
         raise NotFound("objection_not_found", "没有找到该异议申请。")
     return objection
 
@@ -123,7 +116,7 @@ def list_own_objections(session: Session, actor: Actor) -> list[Objection]:
     rows = list(session.execute(
         select(Objection).where(Objection.person_id == person_id).order_by(Objection.created_at.desc(), Objection.id.desc())
     ).scalars())
-    allowed = {sid: _may_act_for(session, actor, sid) for sid in {o.subject_id for o in rows}}
+    allowed = {sid: may_act_for_subject(session, actor, sid) for sid in {o.subject_id for o in rows}}
     return [o for o in rows if allowed[o.subject_id]]
 
 

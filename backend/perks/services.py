@@ -136,10 +136,13 @@ def update_perk(session: Session, actor: Actor, perk_id: int, **changes: Any) ->
     until = changes.get("valid_until", perk.valid_until)
     if until is not None and until < perk.valid_from:
         raise field_error("valid_until", "valid_until_before_from", "截止日期不能早于开始日期。")
+    # The eligibility rule is the decision data a refusal rests on: keep what it was and became.
+    rule_change = ({"rule_before": dict(perk.rule or {}), "rule_after": changes["rule"]}
+                   if "rule" in changes and changes["rule"] != perk.rule else {})
     for key, value in changes.items():
         setattr(perk, key, value)
     session.flush()
-    audit(session, actor, "perk.update", "perk", perk.id, fields=sorted(changes))
+    audit(session, actor, "perk.update", "perk", perk.id, fields=sorted(changes), **rule_change)
     return perk
 
 

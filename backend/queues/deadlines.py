@@ -10,9 +10,11 @@ To change a deadline (e.g. 异议受理's 2 working days): add a row with the ne
 a ``valid_from``, and set the old row's ``valid_to`` to the day before (both ends are inclusive).
 Items already open keep the rule they started under (``QueueItem.deadline_rule`` stores its code).
 
-信用修复 (repair): the numbers are the rule set's own handling times (:data:`backend.records.rules.HANDLING_22`,
-国办发〔2025〕22号: 3 working days for the deciding department, 10 for the answer to the applicant), valid
-from the day the 2026 measures took effect. Order 58's rule set holds no handling time
+信用修复 (repair): the rows are not written here but derived from the rule sets' own handling times
+(``RepairTerms.handling`` in :data:`backend.records.rules.RULE_SETS`; today 国办发〔2025〕22号: 3 working
+days for the deciding department, 10 for the answer to the applicant), one row per general rule set,
+valid while that set is in force. To change the repair deadline, add a rule set there (with its
+``HandlingTimes``); do not add a ``repair`` row here. Order 58's rule set holds no handling time
 (``RepairTerms.handling`` is None), so repairs filed before 2026-04-01 have no deadline row.
 The 10 working days to answer the applicant are not a queue step (nobody acts on them): the repair
 context computes that date from the same rule-set data (``backend.repair.services.answer_due``).
@@ -21,12 +23,12 @@ context computes that date from the same rule-set data (``backend.repair.service
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from backend.calendar.workdays import add_working_days
-from backend.records.rules import HANDLING_22, rule_set_by_version
+from backend.records.rules import GENERAL, RULE_SETS, RuleSet
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,28 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
 )
 
 
-_REPAIR_2026 = rule_set_by_version("ndrc-repair-2026")
-assert _REPAIR_2026 is not None and _REPAIR_2026.repair is not None and _REPAIR_2026.repair.handling is HANDLING_22
+def _repair_rows(rule_sets: tuple[RuleSet, ...]) -> tuple[DeadlineRule, ...]:
+    """One ``repair``/``deciding`` row per general rule set that holds handling times, valid while the
+    set is in force (a set's ``effective_to`` is exclusive, a row's ``valid_to`` inclusive). A new rule
+    set with its own :class:`~backend.records.rules.HandlingTimes` therefore brings its own deadline
+    row: the queue's deadline and the applicant's answer date (``backend.repair.services.answer_due``)
+    come from the same set on the same day."""
+    rows = []
+    for rs in rule_sets:
+        handling = rs.repair.handling if rs.repair is not None else None
+        if rs.family != GENERAL or handling is None:
+            continue
+        days = handling.department_working_days
+        rows.append(DeadlineRule(
+            f"repair.decide.{rs.effective_from.year}", "repair", "deciding", days, rs.effective_from,
+            rs.effective_to - timedelta(days=1) if rs.effective_to is not None else None,
+            f"信用修复决定：认定单位自收到申请之日起{days}个工作日内作出决定。依据：{handling.basis}",
+        ))
+    return tuple(rows)
 
-DEADLINE_RULES += (
-    DeadlineRule(
-        "repair.decide.2026", "repair", "deciding", HANDLING_22.department_working_days, _REPAIR_2026.effective_from,
-        None, f"信用修复决定：认定单位自收到申请之日起{HANDLING_22.department_working_days}个工作日内作出决定。"
-              f"依据：{HANDLING_22.basis}",
-    ),
-)
+
+DEADLINE_RULES += _repair_rows(RULE_SETS)
+assert len({r.code for r in DEADLINE_RULES}) == len(DEADLINE_RULES), "deadline rule codes must be unique"
 
 
 def rule_for(kind: str, step: str, on: date) -> DeadlineRule | None:

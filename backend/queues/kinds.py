@@ -5,6 +5,19 @@ row in :data:`KINDS` plus its deadline rows in :mod:`backend.queues.deadlines`; 
 (:mod:`backend.queues.services`) does claiming, scope, deadlines, timeline and audit for all of them.
 The kind's ``handler`` ("module:function", resolved when first used, so the engine imports no
 context) applies a decision to the kind's own data and says where the item goes next.
+
+Adding a kind, all of it (``tests/queues/test_kinds_table.py`` checks the table):
+1. a :class:`QueueKind` row at the end of :data:`KINDS` — ``name`` at most 20 characters, states and
+   outcomes at most 30 (the ``queue_items`` columns); ``worker_roles``: who besides the credit office
+   works it (``()``: the credit office alone); ``describe``: what the console's detail page shows;
+2. its dated rows (number, ``valid_from``, basis) at the end of ``DEADLINE_RULES`` in
+   :mod:`backend.queues.deadlines` (a step without a row has no deadline);
+3. open items with ``backend.queues.services.open_item`` from the kind's own service;
+4. only if a decision carries more than outcome + reason: the fields in ``QueueDecideIn``
+   (:mod:`backend.queues.schemas`, the API) and a ``KIND_FORMS`` row in
+   :mod:`backend.staff.console.queues` (the console's form). Nothing else in the console changes:
+   the queue page, the menu entry and the dashboard count come from this table for every role that
+   may read the kind.
 """
 
 from __future__ import annotations

@@ -32,11 +32,15 @@ class QueueItemQuery(PageQuery):
     subject_code = Text(max_len=40, load_default=None, metadata={"description": "主体的统一社会信用代码或身份证号"})
 
 
+_OUTCOMES_DOC = "；".join(
+    f"{k.label} " + "、".join(f"{'/'.join(choices)}（{k.states[state]}）" for state, choices in k.outcomes.items())
+    for k in KINDS.values())
+
+
 class QueueDecideIn(Schema):
+    # Generated from KINDS, so a kind added there is described here without an edit.
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=30),
-                            metadata={"description": "决定：异议 accept/refuse（受理阶段）、maintain/correct/revoke（核实阶段）；"
-                                                     "授权 approve/reject；信用修复 repair/refuse；信易贷 approve/refuse；"
-                                                     "名单确认 confirm/reject；承诺履约核查 kept/breached/withdrawn"})
+                            metadata={"description": "决定：" + _OUTCOMES_DOC})
     reason = Text(max_len=1000, required=True, metadata={"description": "办理意见（申请人可见）"})
     # The codes belong to the kind (异议: backend.objections.models.RefuseReason), checked by its flow;
     # the engine's schema does not keep a copy of them.

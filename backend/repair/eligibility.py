@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from backend.common.clock import chinese_date
 from backend.records.models import JUDICIAL_KINDS
 from backend.records.rules import JUDICIAL_BASIS, MARKET_REGULATION, RuleSet, repair_rules_of
 
@@ -34,15 +35,11 @@ _COUNTED = ("publicizing", "objected")
 _STATUS_DONE = {"repaired": "已修复", "revoked": "已撤销", "corrected": "已更正", "expired": "已到期"}
 
 
-def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 @dataclass(frozen=True)
 class RepairTiming:
     route: str
     message: str  # one sentence, as the card shows it
-    earliest: date | None  # the first day an application can be made (None: no date set / not here)
+    earliest: date | None  # the first day an application can be made, if still to come (None: now, or no date)
     rules: RuleSet | None  # the rule set the repair follows (its ``.repair`` terms)
     filed_at: str | None  # where the application is filed
     basis: str
@@ -59,7 +56,7 @@ class RepairTiming:
 
 def _when(min_end: date | None, as_of: date) -> tuple[bool, str]:
     if min_end is not None and as_of < min_end:
-        return False, f"自{_fmt(min_end)}起可申请信用修复"
+        return False, f"自{chinese_date(min_end)}起可申请信用修复"
     if min_end is not None:
         return True, "已满最短公示期，可申请信用修复"
     return True, "履行相关义务后即可申请信用修复"
@@ -82,7 +79,7 @@ def repair_timing(*, kind: str, polarity: str, status: str, publicity_min_end: d
     earliest = publicity_min_end if publicity_min_end is not None and not open_now else None
     if rules is not None and rules.family == MARKET_REGULATION and terms is not None:
         # 总局令第107号: the national system decides, this platform does not take the application.
-        return RepairTiming(MARKET, f"{message}（通过{terms.filed_at}申请）", publicity_min_end, rules,
+        return RepairTiming(MARKET, f"{message}（通过{terms.filed_at}申请）", earliest, rules,
                             terms.filed_at, basis)
     if status == "objected":
         return RepairTiming(ON_HOLD, "该信息正在异议处理中，异议办结后方可申请信用修复", earliest, rules,

@@ -1,6 +1,6 @@
 """The staff side of a repair application: the decision of its queue item (kind ``repair``).
 
-One step (deadline: :mod:`backend.queues.deadlines`, 国办发〔2025〕22号's 3 working days): the
+One step (deadline: :mod:`backend.queues.deadlines`, derived from the rule set's handling time): the
 department that provided the records decides
 
 - ``repair`` (准予修复): every record of the application becomes 已修复 through the records service
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
-from backend.common.clock import china_today
+from backend.common.clock import china_today, chinese_date
 from backend.common.text import field_error
 from backend.lists.models import LIST_TYPE_LABELS, ListEntry, ListEntryStatus
 from backend.lists.services import remove_list_entry
@@ -36,10 +36,6 @@ from backend.repair.models import METHOD_LABELS, Method, RepairApplication, Repa
 from backend.repair.services import close_application
 from backend.staff.services import scoped_department_id
 from backend.uploads.models import Upload
-
-
-def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _lift_entries(session: Session, actor: Actor, app: RepairApplication, record_id: int) -> list[str]:
@@ -128,6 +124,6 @@ def describe(session: Session, actor: Actor, item: QueueItem) -> ItemDescription
         ("整改及履行义务情况", app.statement),
         ("信用承诺", promise),
         ("证明材料", f"{len(uploads)}份"),
-        ("答复申请人期限", _fmt(app.answer_due) if app.answer_due else "—"),
+        ("答复申请人期限", chinese_date(app.answer_due) if app.answer_due else "—"),
     )
     return ItemDescription(facts=facts, record_ids=record_ids, upload_ids=uploads)

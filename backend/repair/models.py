@@ -2,7 +2,8 @@
 
 One application covers one or more records of one subject, all provided by one department (the one
 that decides). The work on it is a queue item of kind ``repair`` (backend.queues): the providing
-department decides within 国办发〔2025〕22号's 3 working days; the applicant is answered within 10.
+department decides within the rule set's handling time (``HandlingTimes``, today 国办发〔2025〕22号: 3 working
+days); the applicant is answered within its platform time (today 10).
 This table keeps what was filed and decided; the item keeps the state, deadline and timeline.
 """
 

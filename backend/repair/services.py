@@ -28,7 +28,7 @@ from backend.commitments.models import Commitment, CommitmentItem, CommitmentSta
 from backend.commitments.signing import sign_commitment, subject_kind
 from backend.common.actor import SYSTEM, Actor
 from backend.common.audit import audit
-from backend.common.clock import china_today
+from backend.common.clock import china_today, chinese_date
 from backend.common.text import clean_text, field_error
 from backend.evaluation.engine import Result, evaluate
 from backend.evaluation.facts import load_facts, value_of
@@ -42,7 +42,7 @@ from backend.records.models import CreditRecord, RecordStatus
 from backend.records.rules import repair_rule_on
 from backend.repair.eligibility import COURT, ELIGIBLE, MARKET, NOT_YET, ON_HOLD, RepairTiming, repair_timing
 from backend.repair.models import METHOD_LABELS, Method, RepairApplication, RepairRecord, RepairStatus
-from backend.subjects.agency import can_act_for_firm
+from backend.subjects.agency import may_act_for_subject
 from backend.subjects.models import Firm, Person, Subject
 from backend.subjects.services import require_identity
 from backend.uploads.services import MAX_PER_OBJECTION, claim_uploads
@@ -64,18 +64,8 @@ PROMISE_TEXT = (
 OBLIGATION_HINT = "申请时上传已纠正失信行为、履行相关义务的证明材料（如罚款缴纳凭证、整改报告、主管部门出具的证明）"
 
 
-def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def _not_accessible() -> Forbidden:
     return Forbidden("record_not_accessible", "您只能查询或申请修复本人或您可代为办理的企业的信用信息。")
-
-
-def _may_act_for(session: Session, actor: Actor, subject_id: int) -> bool:
-    if actor.person_id == subject_id:
-        return True
-    return session.get(Firm, subject_id) is not None and can_act_for_firm(session, actor, subject_id)
 
 
 def accessible_record(session: Session, actor: Actor, record_id: int) -> CreditRecord:
@@ -83,7 +73,7 @@ def accessible_record(session: Session, actor: Actor, record_id: int) -> CreditR
     403 as for an id that does not exist."""
     require_identity(actor, "请先完成实名认证，再办理信用修复。")
     record = session.get(CreditRecord, record_id) if record_id and 0 < record_id < 2**31 else None
-    if record is None or not record.is_current or not _may_act_for(session, actor, record.subject_id):
+    if record is None or not record.is_current or not may_act_for_subject(session, actor, record.subject_id):
         raise _not_accessible()
     return record
 
@@ -149,7 +139,7 @@ def _commitment_step(session: Session, subject_id: int) -> dict[str, Any]:
     signed = _repair_commitment(session, subject_id)
     if signed is not None:
         return {"code": "commitment", "label": "作出信用修复承诺", "done": True,
-                "detail": f"已签署“{signed.matter}”（{_fmt(signed.signed_on)}）", "commitment_id": signed.id}
+                "detail": f"已签署“{signed.matter}”（{chinese_date(signed.signed_on)}）", "commitment_id": signed.id}
     items = repair_catalogue_items(session, subject_id)
     if items:
         names = "、".join(f"“{i.name}”（事项编号{i.id}）" for i in items)
@@ -184,7 +174,7 @@ def eligibility(session: Session, actor: Actor, record_id: int, today: date | No
     min_done = record.publicity_min_end is None or today >= record.publicity_min_end
     out["missing"] = [
         {"code": "min_period", "label": "已达到最短公示期", "done": min_done,
-         "detail": (f"最短公示期{_fmt(record.publicity_min_end)}届满" if record.publicity_min_end
+         "detail": (f"最短公示期{chinese_date(record.publicity_min_end)}届满" if record.publicity_min_end
                     else "无最短公示期要求（履行义务后即可申请）")},
         {"code": "obligation", "label": "已纠正失信行为并履行相关义务", "done": False, "detail": OBLIGATION_HINT},
         _commitment_step(session, record.subject_id),
@@ -364,7 +354,7 @@ def file_repair(session: Session, actor: Actor, *, record_ids: list[int], method
 def _own(session: Session, actor: Actor, application_id: int) -> RepairApplication:
     person_id = require_identity(actor, "请先完成实名认证。")
     app = session.get(RepairApplication, application_id) if 0 < application_id < 2**31 else None
-    if app is None or app.person_id != person_id or not _may_act_for(session, actor, app.subject_id):
+    if app is None or app.person_id != person_id or not may_act_for_subject(session, actor, app.subject_id):
         raise NotFound("repair_not_found", "没有找到该信用修复申请。")
     return app
 
@@ -379,7 +369,7 @@ def list_own_repairs(session: Session, actor: Actor) -> list[RepairApplication]:
     person_id = require_identity(actor, "请先完成实名认证。")
     rows = list(session.execute(select(RepairApplication).where(RepairApplication.person_id == person_id)
                                 .order_by(RepairApplication.created_at.desc(), RepairApplication.id.desc())).scalars())
-    allowed = {sid: _may_act_for(session, actor, sid) for sid in {a.subject_id for a in rows}}
+    allowed = {sid: may_act_for_subject(session, actor, sid) for sid in {a.subject_id for a in rows}}
     return [a for a in rows if allowed[a.subject_id]]
 
 
@@ -455,7 +445,7 @@ def close_for_expired_records(session: Session, today: date | None = None) -> in
         audit(session, SYSTEM, "repair.record_expired", "repair_application", app_id, closed=still is None)
         if still is not None or not app.is_open:
             continue
-        when = f"于{_fmt(max_end)}" if max_end else ""
+        when = f"于{chinese_date(max_end)}" if max_end else ""
         reason = f"申请修复的信息已{when}到最长公示期，自动停止公示，无需再修复，申请终结。"
         close_application(session, SYSTEM, app, RepairStatus.EXPIRED, reason, record_outcome="expired")
         item = queue.item_for(session, "repair", app_id)

@@ -88,6 +88,15 @@ def can_act_for_firm(session: Session, who: Account | Person | Actor | int | Non
     ).first() is not None
 
 
+def may_act_for_subject(session: Session, actor: Actor, subject_id: int) -> bool:
+    """May the mini-program ``actor`` act for this subject: it is the actor's own person, or a firm the
+    actor may act for (:func:`can_act_for_firm`). Used by every application a subject files
+    (异议, 信用修复 …), so who may file, follow and complete one is decided in one place."""
+    if actor.person_id is not None and actor.person_id == subject_id:
+        return True
+    return session.get(Firm, subject_id) is not None and can_act_for_firm(session, actor, subject_id)
+
+
 def firms_for_person(session: Session, person_id: int) -> list[dict]:
     """Firms the person may act for, for ``me``: legal representative first, then agencies."""
     out: list[dict] = []

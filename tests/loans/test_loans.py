@@ -86,6 +86,11 @@ def test_the_bank_approves_the_firm_sees_it_and_the_card_is_closed_afterwards(cl
         "outcome": "approve", "reason": "经营稳定", "approved_amount_yuan": 400_000, "annual_rate": "3.456",
         "term_months": 12})
     assert bad_rate.status_code == 422 and bad_rate.json["reason"] == "annual_rate_invalid"
+    for huge in ("1e30", "1E+999999"):  # a typo'd exponent is a 422 next to the field, not a 500
+        huge_rate = client.post(f"{ITEMS}/{item_id}/decide", headers=world["ha"], json={
+            "outcome": "approve", "reason": "经营稳定", "approved_amount_yuan": 400_000, "annual_rate": huge,
+            "term_months": 12})
+        assert huge_rate.status_code == 422 and huge_rate.json["reason"] == "annual_rate_invalid", huge
     approved = client.post(f"{ITEMS}/{item_id}/decide", headers=world["ha"], json={
         "outcome": "approve", "reason": "经营稳定，纳税信用良好", "approved_amount_yuan": 400_000,
         "annual_rate": "3.45", "term_months": 12})

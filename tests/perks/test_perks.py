@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from backend.common.models import AuditEntry
 from backend.intercept.models import InterceptCheck
 from backend.staff.models import OrgType, Role
 from tests.factories.cards import approve_agent, bound_account, headers
@@ -91,5 +92,11 @@ def test_the_credit_office_manages_the_catalogue(app, client, db):
     assert voucher_bank.json["reason"] == "provider_type"
     patched = client.patch(f"/staff/v1/perks/{created.json['id']}", json={"active": False, "quota": 10}, headers=h)
     assert patched.status_code == 200 and patched.json["active"] is False and patched.json["quota"] == 10
+    stricter = client.patch(f"/staff/v1/perks/{created.json['id']}", json={"rule": {"min_grade": "A"}}, headers=h)
+    assert stricter.status_code == 200 and stricter.json["rule"] == {"min_grade": "A"}
+    # The audit row says what the rule was and became: which rule refused a firm last month stays readable.
+    row = db.execute(select(AuditEntry).where(AuditEntry.action == "perk.update")
+                     .order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+    assert row.details["rule_before"] == {"min_grade": "B"} and row.details["rule_after"] == {"min_grade": "A"}
     assert client.get("/staff/v1/perks", headers=h).json["total"] == 1
     assert client.post("/staff/v1/perks", json=body, headers=staff_headers(app, merchant)).status_code == 403

@@ -88,6 +88,7 @@ def test_market_regulation_records_are_repaired_through_the_national_system(app,
     db.flush()
     body = _elig(client, w["h"], rec.id).json
     assert (body["route"], body["apply_at"]) == ("market_regulation", "国家企业信用信息公示系统")
+    assert body["earliest_date"] is None  # past its minimum period: open now, no "earliest" day in the past
     assert "国家企业信用信息公示系统" in body["message"] and "107号" in body["rule"]["basis"]
     assert body["if_repaired"]["score"] > body["current"]["score"]  # what the national repair would change here
     resp = apply(client, w, [rec.id])
