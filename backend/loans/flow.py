@@ -10,7 +10,7 @@ sees. Either way the bank's authorisation to read the firm's card ends with the 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any
 
 from sqlalchemy import select
@@ -36,7 +36,7 @@ def _rate_bp(data: dict[str, Any], low: int, high: int) -> int:
     raw = data.get("annual_rate")
     try:
         rate = Decimal(str(raw)) if raw is not None and not isinstance(raw, bool) else None
-    except InvalidOperation:
+    except DecimalException:  # not a number at all
         rate = None
     span = f"{low / 100:.2f}至{high / 100:.2f}"
     # The bounds first, by comparison only (no arithmetic): quantize or multiply a huge value such as
