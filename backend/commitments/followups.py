@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -59,8 +59,10 @@ def open_followups(session: Session, actor: Actor = SYSTEM, today: date | None =
     for row in session.execute(lapsed_without_item(today).limit(BATCH)).all():
         try:
             with session.begin_nested():  # a concurrent run opened it first: skip, keep the others
+                # The check is due "承诺期满后10个工作日内": counted from the day after the term, not from
+                # the day the job ran (a job that was down, or a backlog, must not move deadlines).
                 queue.open_item(session, actor, kind=KIND, ref_id=row.id, subject_id=row.subject_id,
-                                department_id=row.department_id, start=today,
+                                department_id=row.department_id, start=row.valid_until + timedelta(days=1),
                                 note=f"承诺期限{row.valid_until.isoformat()}已满，待核查履约情况")
         except IntegrityError:
             continue

@@ -63,7 +63,7 @@ def _reader(actor: Actor, kind: str | None = None) -> None:
 
 def _worker_roles(kind: str | None) -> set[str]:
     """The roles that work ``kind`` (any kind when None) in their own organisation's queue."""
-    kinds = [get_kind(kind)] if kind in KINDS else KINDS.values()
+    kinds = KINDS.values() if kind is None else [KINDS[kind]] if kind in KINDS else []
     return {role for k in kinds for role in k.worker_roles}
 
 

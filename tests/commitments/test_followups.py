@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from backend.calendar.workdays import add_working_days
 from backend.commitments.tasks import open_commitment_followups
 from backend.common.clock import china_today
 from backend.queues.kinds import KINDS
@@ -63,6 +64,8 @@ def test_the_job_opens_one_item_per_lapsed_commitment_and_none_twice(client, db,
     [item] = followups(client, w["h"])
     assert (item["ref_id"], item["state"], item["department"]["code"]) == (lapsed, "pending", "SCJG")
     assert item["deadline_rule"]["code"] == "commitment_followup.check.2026"
+    # due 10 working days after the term ended (2026 basis: 承诺期满后10个工作日内), not after the job ran
+    assert item["deadline"] == add_working_days(db, TODAY - timedelta(days=4), 10).isoformat()
     assert followups(client, w["other"]) == []  # another department does not see it
 
     facts = dict(KINDS["commitment_followup"].description(db, actor_of(w["reviewer"]), db.get(QueueItem, item["id"])).facts)
