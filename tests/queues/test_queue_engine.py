@@ -173,7 +173,7 @@ def test_bad_queue_queries_are_422(app, client, db):
     assert client.get(ITEMS, query_string={"subject_code": "91440300708461136X"}, headers=h).json["reason"] == "uscc_check_digit"
     assert client.get(ITEMS, query_string={"department_code": "NOPE"}, headers=h).json["reason"] == "department_unknown"
     assert client.post(f"{ITEMS}/{2**31 - 1}/claim", headers=h).status_code == 404
-    assert client.post(f"{ITEMS}/1/reassign", json={}, headers=h).status_code in (404, 422)
+    assert client.post(f"{ITEMS}/1/reassign", json={}, headers=h).status_code == 404
 
 
 def test_staff_of_a_role_no_kind_works_see_no_items_and_cannot_act(app, client, db):
@@ -183,10 +183,9 @@ def test_staff_of_a_role_no_kind_works_see_no_items_and_cannot_act(app, client, 
     bank = make_staff(db, Role.BANK_PARTNER, make_department(db, org_type="bank"))
     assert queue.kinds_for(actor_of(bank)) == [k for k, spec in KINDS.items() if "bank_partner" in spec.worker_roles]
     h = staff_headers(app, bank)
-    listed = client.get(ITEMS, headers=h)
-    assert listed.status_code in (200, 403)
-    if listed.status_code == 200:
-        assert all(r["kind"] in queue.kinds_for(actor_of(bank)) for r in listed.json["items"])
-    assert client.get(f"{ITEMS}/{item.id}", headers=h).status_code in (403, 404)
-    assert client.post(f"{ITEMS}/{item.id}/claim", headers=h).status_code in (403, 404)
+    listed = client.get(ITEMS, headers=h)  # the bank's officer works loans: a queue of its own, without this item
+    assert listed.status_code == 200 and item.id not in [r["id"] for r in listed.json["items"]]
+    assert all(r["kind"] == "loan" for r in listed.json["items"])
+    assert client.get(f"{ITEMS}/{item.id}", headers=h).status_code == 404
+    assert client.post(f"{ITEMS}/{item.id}/claim", headers=h).status_code == 404
     assert db.get(QueueItem, item.id).assignee_id is None
