@@ -6,8 +6,8 @@ import no Flask, HTTP layer or WeChat SDK; the platform imports no context) and 
 suite starts. ``--no-checks`` skips them (a focused run while you work).
 
 SQLite always runs. PostgreSQL (``TEST_PG_URL``, default 127.0.0.1:5432/test) and Redis
-(``TEST_REDIS_URL``, default 127.0.0.1:6379/15) run when they answer; the two runs go in
-parallel. Extra arguments are passed to pytest (``make test ARGS=...`` is not needed:
+(``TEST_REDIS_URL``, default 127.0.0.1:6379/15) run when they answer — under CI (``CI`` set) they
+must answer, or the run fails; the two runs go in parallel. Extra arguments are passed to pytest (``make test ARGS=...`` is not needed:
 ``.venv/bin/python scripts/run_tests.py -k card``).
 """
 
@@ -83,6 +83,10 @@ def main(argv: list[str]) -> int:
     runs: list[tuple[str, dict[str, str]]] = [("sqlite + in-process store", {"TEST_DATABASE_URL": "", "TEST_REDIS_URL": ""})]
     if _pg_ready() and _answers("127.0.0.1", 6379):
         runs.append(("postgresql + redis", {"TEST_DATABASE_URL": PG_URL, "TEST_REDIS_URL": REDIS_URL}))
+    elif os.environ.get("CI"):
+        # The tests marked needs_postgres / needs_redis (tests/backends.py) must run somewhere: in CI, here.
+        print("FAILED: CI needs PostgreSQL and Redis on 127.0.0.1 (.ci/run starts them); the suite did not run")
+        return 1
     else:
         print("PostgreSQL or Redis not reachable on 127.0.0.1: running on SQLite only.")
     procs = []

@@ -138,4 +138,5 @@ def cjk_font() -> None:
         return
     if os.environ.get("CI"):
         pytest.fail(f"{CJK_FONT} is missing in CI: .ci/run installs fonts-wqy-microhei")
-    pytest.skip("no CJK TrueType font installed: run `make fonts` (fonts-wqy-microhei)")
+    pytest.skip("no CJK TrueType font on this developer machine: run `make fonts` (fonts-wqy-microhei); "
+                "in CI its absence is a failure")

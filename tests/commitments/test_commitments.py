@@ -3,7 +3,6 @@ adds to the grade, on the next read, through the same rule on every path."""
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from backend.common.clock import china_today
 from backend.common.ids import make_uscc
 from backend.evaluation.models import Evaluation
 from backend.staff.models import Role
+from tests.backends import needs_postgres
 from tests.factories import make_firm, make_person, make_staff, seeded_department, staff_headers
 from tests.factories.cards import approve_agent, bound_account, headers
 
@@ -277,8 +277,7 @@ def test_commitment_rows_keep_their_status_enum(db, firm):
     assert c.status is CommitmentStatus.ACTIVE and c.department_id == seeded_department(db, "SCJG").id
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="row-level races are a PostgreSQL property; runs in the PostgreSQL pass of make test")
+@needs_postgres("two closings racing on the commitment's row lock")
 def test_two_staff_closing_at_once_only_one_outcome_stands(app, database_url):
     from sqlalchemy import delete, text
     from sqlalchemy.orm import Session

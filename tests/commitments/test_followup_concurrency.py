@@ -17,6 +17,7 @@ from backend.common.models import AuditEntry
 from backend.queues.models import QueueEvent, QueueItem
 from backend.staff.models import Department
 from backend.subjects.models import Subject
+from tests.backends import needs_postgres
 from tests.factories import make_commitment, make_department
 from tests.factories.subjects import make_subject
 
@@ -25,9 +26,6 @@ N = 6
 
 @pytest.fixture
 def lapsed(app, engine):  # the app configures the audit keys
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises every writer and the test harness shares one connection: two job runs "
-                    "can only race on PostgreSQL")
     with Session(engine) as s:
         dept = make_department(s)
         subject = make_subject(s)
@@ -53,6 +51,7 @@ def lapsed(app, engine):  # the app configures the audit keys
         s.commit()
 
 
+@needs_postgres("two job runs racing on the queue's unique item per commitment (SQLite serialises every writer)")
 def test_two_runs_at_once_open_each_item_once(engine, lapsed):
     barrier = threading.Barrier(2)
     opened: dict[int, int] = {}

@@ -23,6 +23,7 @@ from backend.common.models import AuditEntry
 from backend.platform.errors import Conflict
 from backend.staff.models import Department, Role
 from backend.subjects.models import Account, Person, Subject
+from tests.backends import needs_postgres
 from tests.factories import make_department
 from tests.factories.subjects import bound_account
 
@@ -31,9 +32,6 @@ TEMPLATE = "本人{主体名称}（身份证号：{主体代码}）就{承诺事
 
 @pytest.fixture
 def committed(app, engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises every writer and the test harness shares one connection: two signings "
-                    "at the same moment can only race on PostgreSQL")
     with Session(engine) as s:
         last_audit = s.execute(select(func.max(AuditEntry.id))).scalar() or 0
         dept = make_department(s)
@@ -62,6 +60,7 @@ def committed(app, engine):
         s.commit()
 
 
+@needs_postgres("two signings racing on the letter's unique index (SQLite serialises every writer)")
 def test_two_signings_at_once_register_one_commitment(engine, committed):
     ids, actor = committed
     results: list[str] = []

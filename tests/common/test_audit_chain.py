@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
-import pytest
 from sqlalchemy import JSON, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
@@ -13,8 +11,8 @@ from backend.common.actor import Actor
 from backend.common.audit import GENESIS, audit, verify_chain
 from backend.common.models import AuditEntry
 from backend.platform.db import make_engine
+from tests.backends import needs_postgres
 
-postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 STAFF = Actor("staff", 7, role="credit_admin", ip="10.0.0.8")
 
 
@@ -109,7 +107,7 @@ def test_cli_reports_the_broken_row_and_exits_1(app, db):
     assert result.output.startswith(f"audit chain BROKEN at row {rows[2].id}: ")
 
 
-@pytest.mark.skipif(not postgres, reason="concurrency of the advisory lock is a PostgreSQL property")
+@needs_postgres("concurrent appenders serialised by PostgreSQL's advisory lock")
 def test_concurrent_appenders_keep_one_linear_chain(engine, database_url):
     own = make_engine(database_url)
     with own.connect() as conn:

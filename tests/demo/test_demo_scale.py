@@ -18,6 +18,7 @@ from backend.records.models import CreditRecord, RecordKind, Severity
 from backend.records.rules import publicity_window
 from backend.subjects.models import Firm, Person, Subject
 from backend.subjects.services import find_person, id_number_index, phone_index
+from tests.backends import needs_postgres
 
 TODAY = date(2026, 11, 20)
 
@@ -101,10 +102,8 @@ def test_codes_are_distinct_and_valid_across_many_ids():
         parse_resident_id(n)
 
 
+@needs_postgres("COPY is PostgreSQL's bulk path (SQLite uses chunked inserts, tested above)")
 def test_postgresql_load_goes_through_copy_and_keeps_the_schema(app, db):
-    if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("COPY is PostgreSQL's bulk path (SQLite uses chunked inserts, tested above); "
-                    "runs in the PostgreSQL pass of make test")
     before = _schema(db)
     statements: list[str] = []
 

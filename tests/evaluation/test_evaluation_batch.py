@@ -14,6 +14,7 @@ from backend.evaluation.facts import load_facts
 from backend.evaluation.models import Evaluation, EvaluationHistory
 from backend.evaluation.rules import rules_for
 from backend.evaluation.services import evaluate_subject, get_evaluation
+from tests.backends import needs_postgres
 from tests.factories.evaluation import commitment, listing, record, subject
 
 KINDS = ["admin_penalty", "admin_penalty", "admin_coercion", "admin_inspection", "judgment_defaulter",
@@ -88,10 +89,8 @@ def test_batch_and_engine_give_the_same_score_and_grade(db, as_of):
     assert counted
 
 
+@needs_postgres("the set-based SQL recompute is PostgreSQL SQL (SQLite uses the Python path, tested above)")
 def test_sql_and_python_paths_agree_on_postgresql(db):
-    if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("the set-based SQL recompute is PostgreSQL SQL (SQLite uses the Python path, tested "
-                    "above); runs in the PostgreSQL pass of make test")
     ids = varied_subjects(db, n=80, seed=11)
     recompute_everything(db, date(2026, 8, 15), method="sql")
     by_sql = stored_scores(db, ids)

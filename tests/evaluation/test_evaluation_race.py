@@ -10,7 +10,6 @@ after the wait (409 ``conflict`` from the request pipeline).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import date
@@ -31,12 +30,12 @@ from backend.sessions.models import AuthSession
 from backend.sessions.services import start_session
 from backend.subjects.models import Account, Person, Subject
 from backend.subjects.services import register_person
+from tests.backends import needs_postgres
 from tests.conftest import make_config
 from tests.factories.sequence import next_n
 
-postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
-pytestmark = pytest.mark.skipif(not postgres, reason="two transactions writing one row at once is a PostgreSQL "
-                                "race: SQLite serialises writers and the harness shares one connection")
+pytestmark = needs_postgres("two transactions writing one row at once (SQLite serialises writers and the harness "
+                            "shares one connection)")
 
 
 @pytest.fixture

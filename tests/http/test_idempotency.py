@@ -26,6 +26,7 @@ from backend.http.idempotency import IN_FLIGHT_WAIT_MS, idempotent, purge_idempo
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict
 from backend.sessions.models import AuthSession
+from tests.backends import needs_postgres
 from tests.conftest import make_config
 from tests.factories import account_headers, make_account
 
@@ -192,9 +193,6 @@ def test_an_expired_key_is_free_again_before_the_purge(client, db, alice):
 @pytest.fixture
 def committed_app(engine, database_url, redis_url):
     """An app on its own engine: every request really commits. Cleans up what it committed."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises all writers and the test harness shares one connection: "
-                    "concurrent in-flight requests can only be shown on PostgreSQL")
     application = create_app(make_config(database_url, redis_url))
     _register_test_endpoint(application)
     session = application.extensions["database"].new_session()
@@ -217,6 +215,7 @@ def _committed_effects(application) -> int:
         return s.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == ACTION)).scalar()
 
 
+@needs_postgres("two requests in flight at once, each committing (SQLite serialises every writer)")
 def test_duplicate_while_the_first_is_in_flight_is_409(committed_app):
     application, headers, _ = committed_app
     HOLD["entered"], HOLD["release"] = threading.Event(), threading.Event()
@@ -242,6 +241,7 @@ def test_duplicate_while_the_first_is_in_flight_is_409(committed_app):
     assert _committed_effects(application) == 1
 
 
+@needs_postgres("two requests in flight at once, each committing (SQLite serialises every writer)")
 def test_two_threads_same_key_act_once(committed_app):
     application, headers, owner = committed_app
     HOLD["entered"], HOLD["release"] = threading.Event(), threading.Event()

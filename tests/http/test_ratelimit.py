@@ -15,6 +15,7 @@ from backend.http.auth import account_required, staff_required
 from backend.http.extensions import limiter
 from backend.http.ratelimit import heavy_read
 from backend.staff.models import Role
+from tests.backends import needs_redis
 from tests.conftest import make_config
 from tests.factories import account_headers, make_account, make_staff, staff_headers
 
@@ -204,9 +205,8 @@ def test_a_disabled_app_does_not_disable_the_others(routes, client, db, engine, 
     _assert_429(client.post("/miniapp/v1/_test/notes", headers=h, **_ip(8)))
 
 
+@needs_redis("the counters in a real Redis (the in-process store is covered by the other tests)")
 def test_counters_live_in_redis_when_configured(routes, client, db, redis_url):
-    if not redis_url:
-        pytest.skip("no TEST_REDIS_URL: the in-process store is used (covered by the other tests)")
     import redis
 
     h = _account_headers(routes, db)

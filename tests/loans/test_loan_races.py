@@ -3,7 +3,6 @@ one is accepted, the other is told an application is already pending (PostgreSQL
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
@@ -25,12 +24,11 @@ from backend.queues import services as queue
 from backend.queues.models import QueueEvent, QueueItem
 from backend.staff.models import Department, OrgType, Role, StaffUser
 from backend.subjects.models import Account, Firm, Person, Subject
+from tests.backends import needs_postgres
 from tests.conftest import make_config
 from tests.factories.perks import make_perk
 from tests.factories.staff import make_department, make_staff
 from tests.factories.subjects import make_firm, make_person
-
-postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @pytest.fixture
@@ -80,8 +78,7 @@ def committed(app, database_url, redis_url):
     own.dispose()
 
 
-@pytest.mark.skipif(not postgres, reason="two transactions racing on one firm's row is a PostgreSQL property "
-                                         "(SQLite serialises every writer)")
+@needs_postgres("two transactions racing on one firm's row lock (SQLite serialises every writer)")
 def test_two_applications_at_once_one_is_accepted(committed):
     own, ids = committed
     actor = Actor("account", ids["account"], person_id=ids["rep"])
@@ -112,7 +109,7 @@ def test_two_applications_at_once_one_is_accepted(committed):
         assert s.execute(select(QueueItem.id).where(QueueItem.kind == "loan", QueueItem.ref_id == rows[0].id)).all()
 
 
-@pytest.mark.skipif(not postgres, reason="a withdrawal racing a decision on real row locks is a PostgreSQL property")
+@needs_postgres("a withdrawal racing a decision on real row locks")
 def test_withdrawal_racing_the_banks_decision_one_wins_and_neither_fails(committed):
     """The firm withdraws while the bank refuses: one of them wins, the other gets a plain 409-style
     refusal — never a deadlock (which surfaced as a 500 when the two took their locks in opposite order)."""

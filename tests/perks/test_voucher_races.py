@@ -4,7 +4,6 @@ Redis), issue exactly 100."""
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -30,10 +29,10 @@ from backend.sessions.services import start_session
 from backend.staff.models import Department, OrgType, Role
 from backend.subjects.models import Account, Person, Subject
 from backend.subjects.services import register_person
+from tests.backends import needs_postgres, needs_postgres_and_redis
 from tests.conftest import make_config
 from tests.factories.sequence import next_n
 
-postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 SECRET = "test-secret-key-0123456789abcdef0123"
 
 
@@ -89,7 +88,7 @@ def _person(session: Session, n: int) -> Person:
     return register_person(session, SYSTEM, id_number=make_resident_id("320803", date(1985, 3, 1), n % 1000), name="陈竞")
 
 
-@pytest.mark.skipif(not postgres, reason="row-level races are a PostgreSQL property")
+@needs_postgres("two scans racing on the voucher's row lock")
 def test_two_racing_scans_redeem_once(committed):
     own, ids = committed
     with Session(own) as s:
@@ -120,8 +119,7 @@ def test_two_racing_scans_redeem_once(committed):
     assert sorted(outcomes) == ["ok", "voucher_already_redeemed"]
 
 
-@pytest.mark.skipif(not (postgres and os.environ.get("TEST_REDIS_URL")),
-                    reason="the quota race across app instances needs PostgreSQL and the shared Redis")
+@needs_postgres_and_redis("the quota race across two app instances needs row locks and the shared Redis")
 def test_three_hundred_claims_across_two_apps_issue_exactly_the_quota(committed, database_url, redis_url):
     own, ids = committed
     apps = [create_app(make_config(database_url, redis_url)) for _ in range(2)]

@@ -15,6 +15,7 @@ import pytest
 from backend.app import create_app
 from backend.platform.outage import Outage
 from backend.platform.store import RedisStore, StoreUnavailable
+from tests.backends import needs_redis
 from tests.conftest import make_config
 
 
@@ -90,9 +91,8 @@ class _Forwarder:
             pass
 
 
+@needs_redis("cuts and restores a real Redis connection")
 def test_a_redis_outage_and_its_end_are_two_log_lines(redis_url, caplog):
-    if not redis_url:
-        pytest.skip("no TEST_REDIS_URL: this one cuts and restores a real Redis connection")
     caplog.set_level(logging.DEBUG)
     url = urlsplit(redis_url)
     hop = _Forwarder(url.hostname or "127.0.0.1", url.port or 6379)

@@ -9,7 +9,6 @@ and 13 of 40 shares answered 500 ``database is locked``.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import urllib.error
 import urllib.request
@@ -20,14 +19,12 @@ from werkzeug.serving import make_server
 
 from backend.app import create_app
 from backend.platform.migrate import upgrade
+from tests.backends import needs_sqlite
 from tests.conftest import make_config
 from tests.factories import account_headers
 from tests.factories.cards import bound_account
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="the embedded default's SQLite file; this test builds its own and runs in the SQLite pass",
-)
+pytestmark = needs_sqlite("the embedded default's SQLite file, which this test builds itself")
 
 READERS, READS_EACH = 16, 10
 RESIDENTS, SHARES_EACH = 8, 5

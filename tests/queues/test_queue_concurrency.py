@@ -14,6 +14,7 @@ from backend.platform.errors import Conflict
 from backend.queues import services as queue
 from backend.queues.models import QueueEvent, QueueItem
 from backend.staff.models import Department, Role, StaffUser
+from tests.backends import needs_postgres
 from tests.factories import make_department, make_staff
 from tests.queues.helpers import actor_of
 
@@ -21,9 +22,6 @@ from tests.queues.helpers import actor_of
 @pytest.fixture
 def committed(app, engine):
     # ``app``: building it configures the audit chain's keys, which open_item and claim write with.
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises every writer and the test harness shares one connection: two claims "
-                    "at the same moment can only race on PostgreSQL")
     with Session(engine) as s:
         dept = make_department(s)
         users = [make_staff(s, Role.DEPT_REVIEWER, dept) for _ in range(2)]
@@ -43,6 +41,7 @@ def committed(app, engine):
         s.commit()
 
 
+@needs_postgres("two claims racing on the item's conditional UPDATE (SQLite serialises every writer)")
 def test_two_reviewers_claiming_at_once_one_wins(engine, committed):
     ids, actors = committed
     barrier = threading.Barrier(2)

@@ -3,7 +3,6 @@ accepted, the other is refused ``repair_open`` — the record row lock, backed b
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import date, timedelta
 
@@ -27,12 +26,11 @@ from backend.subjects.models import Account, Person, Subject
 from backend.subjects.services import register_person
 from backend.uploads.models import Upload
 from backend.uploads.services import store_upload
+from tests.backends import needs_postgres
 from tests.conftest import make_config
 from tests.factories.records import make_record
 from tests.factories.sequence import next_n
 from tests.queues.helpers import png_bytes
-
-postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @pytest.fixture
@@ -81,7 +79,7 @@ def committed(app, database_url, redis_url):
     own.dispose()
 
 
-@pytest.mark.skipif(not postgres, reason="SQLite serialises every writer: two filings can only race on PostgreSQL")
+@needs_postgres("two filings racing on the records' row locks (SQLite serialises every writer)")
 def test_two_filings_on_one_record_at_once_one_is_accepted(committed):
     own, ids, actors, uploads = committed
     barrier = threading.Barrier(2)

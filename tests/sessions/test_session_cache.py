@@ -22,6 +22,7 @@ from backend.platform.store import RedisStore
 from backend.sessions import cache as session_cache
 from backend.sessions.models import AuthSession, EndReason
 from backend.subjects.models import Account
+from tests.backends import needs_redis
 from tests.factories import make_account
 from tests.factories.cards import StatementCounter, bound_account, headers, person, record
 
@@ -257,9 +258,8 @@ class TestWithoutTheCache:
 # --- another node's change ---------------------------------------------------------------------
 
 
+@needs_redis("another node shares the entries only through Redis")
 def test_a_change_committed_on_another_node_shows_once_it_invalidates(app, client, db, redis_url):
-    if not redis_url:
-        pytest.skip("another node shares the entries only through Redis; runs in the PostgreSQL + Redis pass")
     account, _ = bound_account(db)
     db.commit()
     hdrs = headers(app, account)
@@ -320,9 +320,8 @@ def test_cookie_sessions_still_work_for_pages_that_use_them(app, client):
     assert client.get("/_test/session/get").text == "二"
 
 
+@needs_redis("Redis stops answering and comes back")
 def test_an_end_redis_missed_is_retried_and_the_old_entry_never_served(app, client, db, redis_url):
-    if not redis_url:
-        pytest.skip("needs Redis to stop answering and come back; runs in the PostgreSQL + Redis pass")
     import redis
 
     from tests.platform.test_outage import _closed_port

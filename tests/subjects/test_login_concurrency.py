@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
-import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
@@ -16,12 +14,12 @@ from backend.platform.errors import Unauthorized
 from backend.sessions.models import AuthSession
 from backend.subjects import accounts
 from backend.subjects.models import Account, RefreshToken
+from tests.backends import needs_postgres
 
-postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 SETTINGS = accounts.TokenSettings("test-secret-key-0123456789abcdef0123", 3600, 3600)
 
 
-@pytest.mark.skipif(not postgres, reason="row-level races are a PostgreSQL property")
+@needs_postgres("two refreshes racing on the session's row lock")
 def test_racing_refreshes_only_one_wins(app, database_url):
     own = make_engine(database_url)
     anon = Actor("anonymous")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from backend.app import create_app
 from backend.models import metadata
 from backend.subjects.models import Account
+from tests.backends import needs_redis
 from tests.conftest import make_config
 from tests.factories import make_account
 
@@ -190,9 +191,8 @@ def test_wechat_api_base_points_wechatpy_at_a_fake(client, wechat):
     assert all(c.request.url.startswith("http://wechat-fake.local:8080/") for c in wechat.calls)
 
 
+@needs_redis("two nodes share the access token only through Redis (in-memory tokens are per process)")
 def test_access_token_shared_between_nodes_through_redis(app, client, wechat, database_url, redis_url):
-    if not redis_url:
-        pytest.skip("needs Redis (TEST_REDIS_URL): in-memory tokens are per process")
     import redis
 
     token_ok(wechat, "SHARED_TOKEN")
