@@ -27,7 +27,8 @@ def test_a_loan_rerouted_to_another_bank_cannot_be_decided_there(client, db, wor
     item_id = db.execute(select(QueueItem.id).where(QueueItem.kind == "loan")).scalar_one()
     moved = client.post(f"{ITEMS}/{item_id}/reassign", headers=world["hadmin"],
                         json={"department_code": world["bank_b"].code})
-    assert moved.status_code == 200, moved.json  # the engine allows it (see notes/atk2.md)
+    assert moved.status_code == 409 and moved.json["reason"] == "item_not_reroutable", moved.json
+    assert db.get(QueueItem, item_id).department_id == world["bank_a"].id
     decided = client.post(f"{ITEMS}/{item_id}/decide", headers=world["hb"], json=APPROVE)
     assert decided.status_code in (403, 404), decided.json
     assert db.get(LoanApplication, loan_id).status == LoanStatus.PENDING
