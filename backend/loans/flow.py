@@ -29,6 +29,7 @@ from backend.platform.db import commit_on_refusal, utcnow
 from backend.platform.errors import Forbidden
 from backend.queues.kinds import DONE, ItemDescription, Next
 from backend.queues.models import QueueItem
+from backend.staff.models import Role
 from backend.subjects.models import Firm
 
 
@@ -52,6 +53,10 @@ def apply_decision(session: Session, actor: Actor, item: QueueItem, outcome: str
     """The queue handler of kind ``loan`` (see the module doc)."""
     loan = session.execute(select(LoanApplication).where(LoanApplication.id == item.ref_id)
                            .with_for_update()).scalar_one()
+    # The decision is the authorised bank's alone: the engine lets the credit office decide (and
+    # re-route) any kind, but it is no lender, and a bank the item was re-routed to was not authorised.
+    if actor.role != Role.BANK_PARTNER or actor.department_id != loan.bank_id:
+        raise Forbidden("loan_decision_bank_only", "信易贷申请只能由申请企业授权的银行审批。")
     rules = rules_by_code(loan.rules_code)
     if not reason:
         label = "审批意见" if outcome == "approve" else "不予批准的原因"

@@ -55,6 +55,10 @@ class QueueKind:
     # detail page (console) — facts, the records concerned, the evidence files. None: facts only
     # from the item itself.
     describe: str | None = None
+    # May the credit office re-route an item to another department? Not when the department is the
+    # one the applicant chose and authorised (a 信易贷 application's bank): another would see facts it
+    # was not given and the chosen one would lose the item.
+    reroutable: bool = True
 
     @property
     def open_states(self) -> frozenset[str]:
@@ -130,6 +134,7 @@ KINDS: dict[str, QueueKind] = {
             outcome_labels={"withdrawn": "申请企业撤回"},
             worker_roles=("bank_partner",),
             describe="backend.loans.flow:describe",
+            reroutable=False,
         ),
         # 严重失信 / 禁入 by proposal and confirmation (issue 13 item 1): a department proposes, the credit
         # office alone confirms; the proposer may not confirm their own (backend.lists.proposals).

@@ -326,6 +326,8 @@ def reassign(session: Session, actor: Actor, item_id: int, *, assignee_id: int |
     before = (item.department_id, item.assignee_id)
     if department_code:
         require_role(actor, (Role.CREDIT_ADMIN,), "只有信用办可以改派事项到其他部门。")
+        if not get_kind(item.kind).reroutable:
+            raise Conflict("item_not_reroutable", f"{get_kind(item.kind).label}只能由申请人选定的单位办理，不能改派。")
         item.department_id = department_by_code(session, department_code).id
         item.assignee_id = None
     if assignee_id is not None:
