@@ -180,7 +180,9 @@ class ExtraField:
 class KindForm:
     """Extras of one kind's decision form (a kind without a row gets outcome + free-text reason)."""
 
-    refusals: frozenset[str] = frozenset({"refuse", "reject", "deny", "decline"})  # need a reason
+    # The outcomes whose 办理意见 the form marks as required. The kind's handler is what requires it
+    # (422 reason_required with its own message): keep this set equal to what the handler checks.
+    refusals: frozenset[str] = frozenset({"refuse", "reject", "deny", "decline"})
     reason_choices: dict[str, str] = field(default_factory=dict)  # value → label, offered on refusal
     # The handler's data key of the chosen reason (a code); None: the choice is put before the text.
     choice_key: str | None = None
@@ -201,12 +203,12 @@ KIND_FORMS: dict[str, KindForm] = {
                        extras=(ExtraField("valid_until", "授权有效期至（默认一年）", "date", "approve"),)),
     "repair": KindForm(refusals=frozenset({"refuse"}), extras=(
         ExtraField("retry_from", "可重新申请的日期（不予修复时填写，默认今天）", "date", "refuse"),)),
-    "loan": KindForm(refusals=frozenset({"refuse"}), extras=(
+    "loan": KindForm(refusals=frozenset({"approve", "refuse"}), extras=(  # 审批意见 either way
         ExtraField("approved_amount_yuan", "批准金额（元，不超过申请金额）", "int", "approve"),
         ExtraField("annual_rate", "年利率（%，如 3.45）", "decimal", "approve"),
         ExtraField("term_months", "贷款期限（月）", "int", "approve"))),
     "list_proposal": KindForm(refusals=frozenset({"reject"})),
-    "commitment_followup": KindForm(refusals=frozenset(), extras=(
+    "commitment_followup": KindForm(refusals=frozenset({"kept", "breached", "withdrawn"}), extras=(  # 核查说明
         ExtraField("decision_no", "违诺认定文书号（违诺时必填）", "text", "breached"),
         ExtraField("decision_date", "违诺认定日期（默认今天）", "date", "breached"))),
 }
@@ -456,8 +458,6 @@ class EngineQueue:
                 data[self.form.choice_key] = choice
         elif choice:
             reason = "：".join(p for p in (choice, reason) if p)
-        if outcome in self.form.refusals and not reason:
-            raise field_error("reason", "reason_required", "不予通过时请填写原因，申请人会看到。")
         if outcome and outcome == self.form.correction:
             data["changes"] = dict(form.get("changes") or {})
             data["lift_list_entries"] = form.get("lift_list_entries") == "1"
