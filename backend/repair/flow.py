@@ -6,8 +6,11 @@ department that provided the records decides
 - ``repair`` (准予修复): every record of the application becomes 已修复 through the records service
   (leaves public display, stops counting; ``subject_changed`` drops the card and rescores after
   commit), and the active list entries resting on those records are lifted through the lists service;
-- ``refuse`` (不予修复) with a reason, and ``retry_from`` — the day the applicant may apply again
-  (default: the day of the decision, i.e. as soon as what was missing is put right).
+- ``refuse`` (不予修复) with a reason, and ``retry_from`` — the day the applicant is told they may
+  apply again (default: the day of the decision, i.e. as soon as what was missing is put right).
+  It is advice shown to the applicant, not a bar: filing (``backend.repair.services._check_eligible``)
+  does not read it, and a new application is accepted at once (no dated rule says how long a
+  refusal bars one; see notes/attacker.md).
 
 The applicant sees the outcome on ``GET /miniapp/v1/repairs/{id}`` and by 查询码.
 """

@@ -72,7 +72,7 @@ class RepairApplication(Base):
     is_open: Mapped[bool] = mapped_column(default=True)
     answer_due: Mapped[date | None]  # the applicant answered by (22号: 10 working days)
     decision_reason: Mapped[str | None] = mapped_column(Text)  # shown to the applicant
-    retry_from: Mapped[date | None]  # refused: may apply again from this day
+    retry_from: Mapped[date | None]  # refused: told they may apply again from this day (advice; filing does not check it)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 

@@ -18,7 +18,12 @@ def test_the_loan_officer_approves_in_the_console_with_amount_rate_and_term(app,
     login(c, world["officer_a"].username)
     page = text(c.get(f"/staff/queues/loan/{item_id}"))
     assert "批准金额" in page and "年利率" in page and "贷款期限" in page
+    assert "批准贷款、不予批准时必填" in page  # the handler asks for 审批意见 on an approval too
     url = f"/staff/queues/loan/{item_id}/decision"
+    silent = post(c, url, {"outcome": "approve", "reason_text": "", "approved_amount_yuan": "400000",
+                           "annual_rate": "3.45", "term_months": "12", "seen_state": "pending"},
+                  page=f"/staff/queues/loan/{item_id}")
+    assert silent.status_code == 422 and 'id="err-reason_text"' in text(silent) and "请填写审批意见" in text(silent)
     form = {"outcome": "approve", "reason_text": "经营稳定", "approved_amount_yuan": "40万",
             "annual_rate": "3.45", "term_months": "12", "seen_state": "pending"}
     bad = post(c, url, form, page=f"/staff/queues/loan/{item_id}")

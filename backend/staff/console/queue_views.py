@@ -178,14 +178,14 @@ def queue_decide(kind: str, item_id: int):
     extra = {name: f.get(name, "")[:10_000]
              for name in (*CORRECTABLE_FIELDS, "remedy", "lift_list_entries", *adapter.extra_names)}
     form = DecisionForm(outcome=f.get("outcome", "")[:30], reason_choice=f.get("reason_choice", "")[:100],
-                        reason_text=f.get("reason_text", "")[:2000], valid_until=f.get("valid_until", "")[:20],
+                        reason_text=f.get("reason_text", "")[:2000],
                         values=extra)
     if not first_submission():
         flash("该决定已提交过一次，未重复处理。", "info")
         return redirect(url_for("console.queue_item", kind=kind, item_id=item_id), code=303)
     # As in a record correction: only the fields filled in are changes.
     changes = {name: extra[name].strip() for name in CORRECTABLE_FIELDS if extra[name].strip()}
-    data = {**extra, "changes": changes, "reason_choice": form.reason_choice, "valid_until": form.valid_until,
+    data = {**extra, "changes": changes, "reason_choice": form.reason_choice,
             "seen_state": f.get("seen_state", "")[:30]}
     try:
         adapter.decide(get_session(), console_actor(), item_id, form.outcome, form.reason, data)

@@ -93,7 +93,6 @@ class QueueDetail:
     outcomes: dict[str, str]  # empty when the item is closed or the actor may not decide
     refusal_outcomes: frozenset[str] = frozenset()  # outcomes that need a reason
     reason_choices: dict[str, str] = field(default_factory=dict)  # value → label
-    with_valid_until: bool = False
     correction: str | None = None  # the outcome that corrects the record (asks for its changes)
     extras: list[Any] = field(default_factory=list)  # ExtraField: more inputs of this kind's decision
     result: str | None = None  # how it ended, when closed
@@ -181,12 +180,13 @@ class ExtraField:
 class KindForm:
     """Extras of one kind's decision form (a kind without a row gets outcome + free-text reason)."""
 
-    refusals: frozenset[str] = frozenset({"refuse", "reject", "deny", "decline"})  # need a reason
+    # The outcomes whose 办理意见 the form marks as required. The kind's handler is what requires it
+    # (422 reason_required with its own message): keep this set equal to what the handler checks.
+    refusals: frozenset[str] = frozenset({"refuse", "reject", "deny", "decline"})
     reason_choices: dict[str, str] = field(default_factory=dict)  # value → label, offered on refusal
     # The handler's data key of the chosen reason (a code); None: the choice is put before the text.
     choice_key: str | None = None
     correction: str | None = None  # the outcome that corrects the record (its changes are asked)
-    with_valid_until: bool = False  # 授权有效期至 (agency approvals)
     extras: tuple[ExtraField, ...] = ()  # more inputs, passed to the kind's handler as data[name]
 
 
@@ -200,15 +200,15 @@ KIND_FORMS: dict[str, KindForm] = {
     "objection": KindForm(refusals=frozenset({"refuse"}), choice_key="refuse_reason", correction="correct",
                           reason_choices={code.value: label for code, label in REFUSE_LABELS.items()}),
     "agency": KindForm(refusals=frozenset({"reject"}), reason_choices={r: r for r in AGENCY_REFUSAL_REASONS},
-                       with_valid_until=True),
+                       extras=(ExtraField("valid_until", "授权有效期至（默认一年）", "date", "approve"),)),
     "repair": KindForm(refusals=frozenset({"refuse"}), extras=(
         ExtraField("retry_from", "可重新申请的日期（不予修复时填写，默认今天）", "date", "refuse"),)),
-    "loan": KindForm(refusals=frozenset({"refuse"}), extras=(
+    "loan": KindForm(refusals=frozenset({"approve", "refuse"}), extras=(  # 审批意见 either way
         ExtraField("approved_amount_yuan", "批准金额（元，不超过申请金额）", "int", "approve"),
         ExtraField("annual_rate", "年利率（%，如 3.45）", "decimal", "approve"),
         ExtraField("term_months", "贷款期限（月）", "int", "approve"))),
     "list_proposal": KindForm(refusals=frozenset({"reject"})),
-    "commitment_followup": KindForm(refusals=frozenset(), extras=(
+    "commitment_followup": KindForm(refusals=frozenset({"kept", "breached", "withdrawn"}), extras=(  # 核查说明
         ExtraField("decision_no", "违诺认定文书号（违诺时必填）", "text", "breached"),
         ExtraField("decision_date", "违诺认定日期（默认今天）", "date", "breached"))),
 }
@@ -363,7 +363,6 @@ class EngineQueue:
         return QueueDetail(
             row=row, facts=facts, timeline=self._timeline(session, item), outcomes=outcomes,
             refusal_outcomes=self.form.refusals & set(outcomes), reason_choices=self.form.reason_choices,
-            with_valid_until=self.form.with_valid_until and bool(outcomes),
             correction=self.form.correction if self.form.correction in outcomes else None,
             extras=[x for x in self.form.extras if x.outcome is None or x.outcome in outcomes],
             result=self._result(session, item), state=item.state,
@@ -459,20 +458,10 @@ class EngineQueue:
                 data[self.form.choice_key] = choice
         elif choice:
             reason = "：".join(p for p in (choice, reason) if p)
-        if outcome in self.form.refusals and not reason:
-            raise field_error("reason", "reason_required", "不予通过时请填写原因，申请人会看到。")
         if outcome and outcome == self.form.correction:
             data["changes"] = dict(form.get("changes") or {})
             data["lift_list_entries"] = form.get("lift_list_entries") == "1"
             data["remedy"] = (form.get("remedy") or "").strip() or None
-        if self.form.with_valid_until and outcome not in self.form.refusals:
-            raw = (form.get("valid_until") or "").strip()
-            if raw:
-                try:
-                    data["valid_until"] = date.fromisoformat(raw)
-                except ValueError:
-                    msg = "日期格式不正确，请按“2027-12-31”的格式填写。"
-                    raise ValidationFailed("valid_until_invalid", msg, errors={"valid_until": [msg]}) from None
         for extra in self.form.extras:
             raw = str(form.get(extra.name) or "").strip()
             if raw and extra.outcome in (None, outcome):
@@ -515,7 +504,6 @@ class DecisionForm:
     outcome: str = ""
     reason_choice: str = ""
     reason_text: str = ""
-    valid_until: str = ""
     values: dict[str, str] = field(default_factory=dict)  # the record correction's fields, remedy …
     errors: dict[str, list[str]] = field(default_factory=dict)
 
