@@ -3,12 +3,12 @@ taken on its queue item (``POST /staff/v1/queues/items/{id}/decide``, outcome re
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import fields
 
 from backend.http.auth import current_actor, staff_required
 from backend.http.extensions import get_session
+from backend.http.files import upload_response
 from backend.queues.services import READ_ROLES, item_for
 from backend.records.queries import describe_subjects
 from backend.repair.review import staff_proof, staff_repair
@@ -45,10 +45,4 @@ def get_repair(application_id: int):
 @blp.doc(security=SECURITY, responses={"200": {"description": "文件内容（PDF、JPG 或 PNG）"}})
 def get_proof(application_id: int, upload_id: int):
     """下载一份证明材料（查看记入审计日志）"""
-    upload = staff_proof(get_session(), current_actor(), application_id, upload_id)
-    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[upload.media_type]
-    response = current_app.response_class(upload.content, mimetype=upload.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="proof-{upload.id}.{ext}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return upload_response(staff_proof(get_session(), current_actor(), application_id, upload_id), "proof")

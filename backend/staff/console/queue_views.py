@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
 from backend.common.clock import china_today
 from backend.http.extensions import get_session
+from backend.http.files import upload_response
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, DomainError, Forbidden, NotFound
 from backend.queues.reports import department_figures
@@ -31,7 +32,6 @@ from backend.staff.services import department_by_code, require_department_scope
 FIGURES_DAYS = 90
 OFFICE_ROLES = (Role.CREDIT_ADMIN, Role.AUDITOR)
 PER_PAGE_CHOICES = (20, 50, 100)
-FILE_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 # An evidence file opened on its own: nothing of it may run; the browser's PDF viewer and image view work.
 FILE_CSP = "default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
@@ -160,11 +160,8 @@ def queue_item(kind: str, item_id: int):
 def queue_file(kind: str, item_id: int, upload_id: int):
     """An evidence file of the item, opened in the browser (images inline, PDFs in its viewer). Only
     the files the item's description names; every view is in the audit chain."""
-    upload = _queue(kind).evidence(get_session(), console_actor(), item_id, upload_id)
-    ext = FILE_EXTENSIONS.get(upload.media_type, "bin")
-    response = current_app.response_class(upload.content, mimetype=upload.media_type)
-    response.headers["Content-Disposition"] = f'inline; filename="evidence-{upload.id}.{ext}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = upload_response(_queue(kind).evidence(get_session(), console_actor(), item_id, upload_id),
+                               "evidence", inline=True)
     response.headers["Content-Security-Policy"] = FILE_CSP
     return response
 
